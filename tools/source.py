@@ -1,0 +1,59 @@
+"""The data interface ``tools/`` needs; ``server/`` implements it.
+
+Keeping it a ``Protocol`` is what lets ``tools/`` stay free of HTTP, keyring and SQLite: the
+summarisers and tool functions are tested with hand-built objects, the real source is tested
+against the sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .models import CodingResults, Job, Provider, QualityReport
+
+ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
+"""``await progress(done, total, message)``: forwarded to MCP progress notifications."""
+
+
+async def no_progress(done: float, total: float | None, message: str) -> None:
+    """Default progress sink when the caller sent no progress token."""
+
+
+@dataclass(slots=True)
+class ProviderFailure:
+    """One provider could not be read; the others' jobs are still returned."""
+
+    provider: Provider
+    message: str
+
+
+@dataclass(slots=True)
+class JobListing:
+    jobs: list[Job]
+    failures: list[ProviderFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Facts the reader needs to judge completeness (e.g. SurveyCoder lists at most 100 jobs)."""
+
+
+class JobSource(Protocol):
+    async def list_jobs(self, provider: Provider | None, upstream_status: str | None) -> JobListing:
+        """Every job the source can see for ``provider`` (None = all), refreshed as needed.
+
+        ``upstream_status`` is a hint a provider may use to filter server-side (SurveyCoder's
+        ``?status=``); the caller still filters the result itself.
+        """
+        ...
+
+    async def get_job(self, job_id: str) -> Job:
+        """Resolve one job by id (provider detected from the id format)."""
+        ...
+
+    async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
+        """Full coding results of a finished coding job (paged upstream, merged, cached)."""
+        ...
+
+    async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
+        """Full data-quality report of a finished Aftercare data-quality job."""
+        ...
