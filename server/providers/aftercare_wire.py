@@ -1,0 +1,115 @@
+"""Aftercare wire models: the documented bodies of ``specs/aftercare-*.openapi.yaml``, as published.
+
+Tolerant by construction: unknown fields are ignored (pydantic's default), optional fields may be
+missing. What is *required* upstream is required here, so a body that breaks the contract fails
+validation and becomes a clear "Aftercare returned an unexpected body" error instead of a wrong
+number. Status strings stay plain ``str``: an unknown status is reported by the mapping, with the
+value, rather than as an opaque validation error.
+
+The coding spec's ``results`` is a ``oneOf`` discriminated by the *parent's* ``status`` and is not
+marked nullable although it is ``null`` while a job is queued or processing. We keep it untyped
+here and read it by the parent's status (see ``aftercare.py``), exactly as DESIGN.md says.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+
+class ErrorBody(_Wire):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class FollowupResponse(_Wire):
+    question: str
+    answer: str
+
+
+class ResponseEntry(_Wire):
+    responseIdentifier: str
+    answer: str
+    followupResponses: list[FollowupResponse] | None = None
+
+
+class ResponseCode(_Wire):
+    id: int
+    label: str
+    responses: list[ResponseEntry]
+    subCodes: list[ResponseCode]
+
+
+class QuestionCodeData(_Wire):
+    questionIdentifier: str
+    question: str
+    responseCodes: list[ResponseCode]
+
+
+class BatchCodingSuccess(_Wire):
+    completedAt: datetime
+    questionCodes: list[QuestionCodeData]
+    nextCursor: str | None = None
+
+
+class BatchCodingErrorDetails(_Wire):
+    code: str
+    message: str
+
+
+class BatchCodingResponse(_Wire):
+    batchJobId: str
+    surveyIdentifier: str
+    status: str
+    results: Any = None
+
+
+class QualityIssueCheck(_Wire):
+    type: str
+    score: float
+    isIssue: bool
+    evidence: str | None = None
+
+
+class SurveyEntry(_Wire):
+    question: str
+    answer: str
+    questionContext: str | None = None
+    questionIdentifier: str | None = None
+    parentQuestionIdentifier: str | None = None
+
+
+class SurveyEntryEvaluation(_Wire):
+    surveyEntry: SurveyEntry
+    numIssues: int
+    hasIssues: bool | None = None
+    qualityScore: float | None = None
+    """Required by the spec but deprecated; tolerated when absent."""
+    demeritScore: float
+    qualityIssueChecks: list[QualityIssueCheck]
+
+
+class RespondentEvaluation(_Wire):
+    responseIdentifier: str | None = None
+    numIssues: int
+    qualityScore: float
+    demeritScore: float
+    evaluations: list[SurveyEntryEvaluation]
+
+
+class BatchJobResults(_Wire):
+    items: list[RespondentEvaluation]
+    nextCursor: str | None = None
+
+
+class DataQualityBatchResponse(_Wire):
+    batchJobId: str
+    status: str
+    results: BatchJobResults | None = None
