@@ -349,7 +349,8 @@ def _header(index: CodingIndex, out: _Out, d: Detail, mode: str) -> dict:
         code = plain(r.failure.code, 40)
         msg = plain(r.failure.message, d.meta_chars)
         out.add(
-            f"**Partially failed:** {clean_label(r.failure.code, 40)} — {clean_label(r.failure.message, d.meta_chars)}."
+            f"**Partially failed:** {clean_label(r.failure.code, 40)} — "
+            f"{clean_label(r.failure.message, d.meta_chars)}."
             " The results below cover only the part that completed."
         )
         data["failure"] = {"code": code, "message": msg}
@@ -443,8 +444,14 @@ def _code_line(index: CodingIndex, stat: NodeStat, base: int, d: Detail, indent:
 
 
 def _tree(
-    index: CodingIndex, qs: QuestionStat, top: list[NodeStat], suffix: list[int], shown: set[int],
-    d: Detail, out: _Out, parent_handle: str | None,
+    index: CodingIndex,
+    qs: QuestionStat,
+    top: list[NodeStat],
+    suffix: list[int],
+    shown: set[int],
+    d: Detail,
+    out: _Out,
+    parent_handle: str | None,
 ) -> tuple[list[dict], dict | None]:
     """Render shown nodes hierarchically (children under parents); count what is cut."""
     entries: list[dict] = []
@@ -515,7 +522,9 @@ def _render_overview(index: CodingIndex, d: Detail, n_questions: int) -> Summary
     shown_q: list[dict] = []
     for qs in qss[:n_questions]:
         out.add("")
-        out.add(f"## Question {handle(qs.question_id)} — {clean_label(qs.question.question_text, d.text_chars)}")
+        out.add(
+            f"## Question {handle(qs.question_id)} — {clean_label(qs.question.question_text, d.text_chars)}"
+        )
         _base_lines(qs, out, global_note)
         qd = _question_data(qs, d)
         top = min(d.top, len(qs.roots))
@@ -547,7 +556,10 @@ def _render_overview(index: CodingIndex, d: Detail, n_questions: int) -> Summary
         data["note"] = "no questions"
     elif qss:
         first = qss[0]
-        _next_note(out, f"question_id={handle(first.question_id)} shows that question's full code tree with examples.")
+        _next_note(
+            out,
+            f"question_id={handle(first.question_id)} shows that question's full code tree with examples.",
+        )
     return Summary(out.text(), drop_none(data))
 
 
@@ -564,8 +576,10 @@ def _overview(index: CodingIndex, max_tokens: int) -> Summary:
         if s.fits(max_tokens):
             return s
     best: tuple[int, int, Summary] | None = None
-    for d in (Detail(top=1, label_chars=24, text_chars=30, meta_chars=30),
-              Detail(top=0, label_chars=16, text_chars=20, meta_chars=20)):
+    for d in (
+        Detail(top=1, label_chars=24, text_chars=30, meta_chars=30),
+        Detail(top=0, label_chars=16, text_chars=20, meta_chars=20),
+    ):
         found = largest_fitting(lambda k, d=d: _render_overview(index, d, k), 0, n, max_tokens)
         if found and (best is None or found[0] > best[0]):
             best = (found[0], d.top, found[1])
@@ -620,8 +634,11 @@ def _question(index: CodingIndex, qs: QuestionStat, examples: int, max_tokens: i
                 return s
         return bare
     best: tuple[int, Summary] | None = None
-    for d in (Detail(label_chars=60, text_chars=80), Detail(label_chars=32, text_chars=40, meta_chars=40),
-              Detail(label_chars=16, text_chars=20, meta_chars=20)):
+    for d in (
+        Detail(label_chars=60, text_chars=80),
+        Detail(label_chars=32, text_chars=40, meta_chars=40),
+        Detail(label_chars=16, text_chars=20, meta_chars=20),
+    ):
         found = largest_fitting(lambda k, d=d: _render_question(index, qs, d, k), 0, n, max_tokens)
         if found and (best is None or found[0] > best[0]):
             best = found
@@ -667,7 +684,13 @@ def _page_list(index: CodingIndex, qs: QuestionStat, stat: NodeStat) -> list[tup
 
 
 def _render_code(
-    index: CodingIndex, qs: QuestionStat, stat: NodeStat, d: Detail, k: int, offset: int, n: int,
+    index: CodingIndex,
+    qs: QuestionStat,
+    stat: NodeStat,
+    d: Detail,
+    k: int,
+    offset: int,
+    n: int,
     scope: str,
 ) -> Summary:
     out = _Out()
@@ -701,7 +724,9 @@ def _render_code(
         out.add("")
         out.add("**Sub-codes:**")
         shown = {id(s) for s in _sub_rank(index, stat)[:k]}
-        children, omitted = _tree(index, qs, stat.children, stat.child_suffix, shown, d, out, handle(stat.code_id))
+        children, omitted = _tree(
+            index, qs, stat.children, stat.child_suffix, shown, d, out, handle(stat.code_id)
+        )
         for c in children:
             if c.get("parent") == entry["code_id"] and c.get("depth") == 1:
                 c.pop("parent")
@@ -713,7 +738,7 @@ def _render_code(
     data["code"] = entry
     page = _page_list(index, qs, stat)
     total = len(page)
-    rows = page[offset: offset + n]
+    rows = page[offset : offset + n]
     out.add("")
     if rows:
         out.add(f"## Responses {offset + 1:,}–{offset + len(rows):,} of {total:,} (sorted by respondent id)")
@@ -735,7 +760,9 @@ def _render_code(
     return Summary(out.text(), drop_none(data))
 
 
-def _code(index: CodingIndex, qs: QuestionStat, stat: NodeStat, max_tokens: int, cursor: str | None) -> Summary:
+def _code(
+    index: CodingIndex, qs: QuestionStat, stat: NodeStat, max_tokens: int, cursor: str | None
+) -> Summary:
     scope = f"coding|{index.results.job_id}|{qs.question_id}|{stat.code_id}"
     total = len(_page_list(index, qs, stat))
     offset = decode_cursor(cursor, scope, total)
@@ -744,17 +771,25 @@ def _code(index: CodingIndex, qs: QuestionStat, stat: NodeStat, max_tokens: int,
     sub_n = len(_sub_rank(index, stat))
     d0 = Detail(quote_chars=200, label_chars=80)
     # The sub-code tree gets at most half the budget; the page of responses gets the rest.
-    tree = largest_fitting(lambda k: _render_code(index, qs, stat, d0, k, offset, 0, scope), 0, sub_n,
-                           max(1, max_tokens // 2))
+    tree = largest_fitting(
+        lambda k: _render_code(index, qs, stat, d0, k, offset, 0, scope), 0, sub_n, max(1, max_tokens // 2)
+    )
     k = tree[0] if tree else 0
-    for d in (d0, Detail(quote_chars=100, label_chars=60), Detail(quote_chars=50, label_chars=40, meta_chars=40),
-              Detail(quote_chars=24, label_chars=16, text_chars=20, meta_chars=20)):
-        found = largest_fitting(lambda n, d=d: _render_code(index, qs, stat, d, k, offset, n, scope),
-                                min(1, cap), cap, max_tokens)
+    for d in (
+        d0,
+        Detail(quote_chars=100, label_chars=60),
+        Detail(quote_chars=50, label_chars=40, meta_chars=40),
+        Detail(quote_chars=24, label_chars=16, text_chars=20, meta_chars=20),
+    ):
+        found = largest_fitting(
+            lambda n, d=d: _render_code(index, qs, stat, d, k, offset, n, scope), min(1, cap), cap, max_tokens
+        )
         if found and (found[0] >= min(10, cap) or d.quote_chars == 24):
             return found[1]
     d = Detail(quote_chars=24, label_chars=16, text_chars=20, meta_chars=20)
-    found = largest_fitting(lambda n: _render_code(index, qs, stat, d, 0, offset, n, scope), 0, cap, max_tokens)
+    found = largest_fitting(
+        lambda n: _render_code(index, qs, stat, d, 0, offset, n, scope), 0, cap, max_tokens
+    )
     return found[1] if found else _emergency(index, max_tokens, "code")
 
 
@@ -769,8 +804,14 @@ def _emergency(index: CodingIndex, max_tokens: int, mode: str) -> Summary:
         f"**Questions:** {len(index.questions):,}. The summary does not fit in max_tokens={max_tokens}; "
         "call again with a larger max_tokens or a question_id.\n"
     )
-    data: dict = {"job_id": plain_id(r.job_id), "provider": plain(r.provider, 20), "kind": plain(r.kind, 30),
-                  "mode": mode, "questions_total": len(index.questions), "note": "did not fit max_tokens"}
+    data: dict = {
+        "job_id": plain_id(r.job_id),
+        "provider": plain(r.provider, 20),
+        "kind": plain(r.kind, 30),
+        "mode": mode,
+        "questions_total": len(index.questions),
+        "note": "did not fit max_tokens",
+    }
     if r.failure:
         text += f"**Partially failed:** {clean_label(r.failure.code, 20)}\n"
         data["failure"] = {"code": plain(r.failure.code, 20), "message": plain(r.failure.message, 20)}
@@ -801,8 +842,9 @@ def _find_code(index: CodingIndex, qs: QuestionStat | None, code_id: str) -> tup
         if stat is None:
             top = ", ".join(handle(s.code_id) for s in qs.roots[:8]) or "(none)"
             raise InvalidInput(
-                f"Unknown code_id {clean_label(cid, 40)} in question {handle(qs.question_id)}. Top-level codes: "
-                f"{top}. Call get_coding_results with question_id={handle(qs.question_id)} to see the code tree."
+                f"Unknown code_id {clean_label(cid, 40)} in question {handle(qs.question_id)}. "
+                f"Top-level codes: {top}. Call get_coding_results with "
+                f"question_id={handle(qs.question_id)} to see the code tree."
             )
         return qs, stat
     owners = index.code_owners.get(cid, [])

@@ -97,8 +97,10 @@ def decode_cursor(cursor: str | None, scope: str, total: int) -> int:
     """Offset stored in ``cursor``; ``InvalidInput`` when malformed, tampered, or for another scope."""
     if cursor is None or cursor == "":
         return 0
-    hint = "Call again without cursor to start from the beginning, or pass the next_cursor returned " \
+    hint = (
+        "Call again without cursor to start from the beginning, or pass the next_cursor returned "
         "by the previous call with the same job and filters."
+    )
     try:
         if not isinstance(cursor, str) or len(cursor) > 200:
             raise ValueError
