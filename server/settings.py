@@ -1,0 +1,102 @@
+"""Runtime settings, read once from the environment.
+
+Only the variables in DESIGN.md "Configuration" are read from the environment; the timeout, retry and
+cache knobs are plain fields with defaults so tests (and a future config file) can override them with
+``dataclasses.replace`` without widening the documented contract.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+APP_DIR_NAME = "survey-jobs-mcp"
+DEFAULT_AFTERCARE_BASE_URL = "https://surveys.getaftercare.com"
+DEFAULT_SURVEYCODER_BASE_URL = "https://api.surveycoder.io"
+
+
+class SettingsError(ValueError):
+    """A configuration value is unusable; the message names the variable and what is expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    aftercare_base_url: str = DEFAULT_AFTERCARE_BASE_URL
+    surveycoder_base_url: str = DEFAULT_SURVEYCODER_BASE_URL
+    data_dir: Path = field(default_factory=lambda: default_data_dir(os.environ, sys.platform))
+    # HTTP timeouts (seconds). Read 20 s: the slowest documented endpoint (a big results page) stays well
+    # under it, and together with the deadline a tool still answers before the client's 60 s timeout.
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    write_timeout: float = 10.0
+    pool_timeout: float = 5.0
+    # Retries: exponential backoff with full jitter, bounded by attempts and by an overall deadline per
+    # logical request (40 s, so a tool answers within 45 s even after several retries).
+    max_attempts: int = 4
+    backoff_base: float = 0.25
+    backoff_factor: float = 2.0
+    backoff_max: float = 4.0
+    retry_after_cap: float = 10.0
+    request_deadline: float = 40.0
+    # Keys are looked up at most this often per provider (a keyring lookup can cost tens of ms).
+    key_cache_seconds: float = 60.0
+    # Local result cache (terminal job results), least-recently-used rows evicted beyond this.
+    cache_max_bytes: int = 200 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, platform: str | None = None) -> Settings:
+        """Build settings from ``env`` (default ``os.environ``); empty variables count as unset."""
+        env = os.environ if env is None else env
+        data_dir_raw = (env.get("SURVEY_JOBS_DATA_DIR") or "").strip()
+        data_dir = (
+            Path(data_dir_raw).expanduser()
+            if data_dir_raw
+            else default_data_dir(env, platform or sys.platform)
+        )
+        return cls(
+            aftercare_base_url=_base_url(env, "AFTERCARE_BASE_URL", DEFAULT_AFTERCARE_BASE_URL),
+            surveycoder_base_url=_base_url(env, "SURVEYCODER_BASE_URL", DEFAULT_SURVEYCODER_BASE_URL),
+            data_dir=data_dir,
+        )
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "store.sqlite3"
+
+    def base_url(self, provider: str) -> str:
+        if provider == "aftercare":
+            return self.aftercare_base_url
+        if provider == "surveycoder":
+            return self.surveycoder_base_url
+        raise SettingsError(f"unknown provider {provider!r} (expected aftercare or surveycoder)")
+
+
+def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or "").strip() or default
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http(s) URL such as {default}, got {raw!r}")
+    if parts.query or parts.fragment:
+        raise SettingsError(f"{name} must not carry a query or fragment, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def default_data_dir(env: Mapping[str, str], platform: str) -> Path:
+    """The platform's per-user data directory, without a platformdirs dependency.
+
+    Linux/BSD follow the XDG base-directory spec (a relative ``XDG_DATA_HOME`` is invalid and ignored).
+    """
+    home = Path(env.get("HOME") or Path.home())
+    if platform == "darwin":
+        return home / "Library" / "Application Support" / APP_DIR_NAME
+    if platform.startswith(("win32", "cygwin")):
+        local = env.get("LOCALAPPDATA")
+        base = Path(local) if local else home / "AppData" / "Local"
+        return base / APP_DIR_NAME
+    xdg = env.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base / APP_DIR_NAME

@@ -1,0 +1,343 @@
+"""The local SQLite store: jobs this server has seen, and cached results of finished jobs.
+
+Why it exists: Aftercare has no list endpoint, so ``list_jobs`` can only report Aftercare jobs that some
+tool call resolved before; and a finished job's results never change, so they are kept (compressed by
+the caller) instead of paging the provider again.
+
+Concurrency: one connection guarded by a lock (sqlite3 objects are not safe to share unguarded), WAL
+mode and a busy timeout so a second server process on the same data dir waits instead of failing with
+"database is locked". Every method is blocking; async callers use the ``a*`` wrappers, which run the
+call in a worker thread (``anyio.to_thread.run_sync``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from tools.models import JobError
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+DEFAULT_CACHE_MAX_BYTES = 200 * 1024 * 1024
+BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tracked_jobs (
+    job_id            TEXT PRIMARY KEY,
+    provider          TEXT NOT NULL,
+    kind              TEXT,
+    survey            TEXT,
+    first_seen_at     TEXT NOT NULL,
+    last_status       TEXT,
+    status_changed_at TEXT,
+    last_checked_at   TEXT,
+    completed_at      TEXT,
+    error_code        TEXT,
+    error_message     TEXT
+);
+CREATE INDEX IF NOT EXISTS tracked_jobs_provider ON tracked_jobs(provider);
+CREATE TABLE IF NOT EXISTS result_cache (
+    job_id     TEXT PRIMARY KEY,
+    kind       TEXT,
+    stored_at  TEXT NOT NULL,
+    last_used  INTEGER NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    payload    BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS result_cache_lru ON result_cache(last_used);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedJob:
+    job_id: str
+    provider: str
+    kind: str | None
+    survey: str | None
+    first_seen_at: datetime
+    last_status: str | None
+    status_changed_at: datetime | None
+    """When this store first saw ``last_status`` (a lower bound for when the job reached it)."""
+    last_checked_at: datetime | None
+    completed_at: datetime | None
+    error: JobError | None
+
+
+def normalize_job_id(job_id: str, provider: str | None = None) -> str:
+    """Aftercare ids are UUIDs, compared case-insensitively; store them lower-case."""
+    job_id = job_id.strip()
+    return job_id.lower() if provider in (None, "aftercare") and _looks_like_uuid(job_id) else job_id
+
+
+def _looks_like_uuid(value: str) -> bool:
+    return len(value) == 36 and value.count("-") == 4
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Open with ``Store.open(path)``; close with ``close()`` (or use it as a context manager)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, cache_max_bytes: int) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+        self.cache_max_bytes = cache_max_bytes
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES) -> Store:
+        """Open (creating if needed) the store file; its directory is created private (0700)."""
+        path = Path(path).expanduser()
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+            with contextlib.suppress(OSError):
+                path.parent.chmod(0o700)
+        if not path.exists():
+            # Create the file 0600 ourselves: SQLite gives the -wal/-shm files the database's mode.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, cache_max_bytes)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; BEGIN IMMEDIATE takes the write lock up front (waits, never deadlocks)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    # -- tracked jobs ----------------------------------------------------------------------------
+    def track(self, job_id: str, provider: str, kind: str | None = None) -> TrackedJob:
+        """Remember a job (idempotent); a known kind is filled in but never overwritten with None."""
+        job_id = normalize_job_id(job_id, provider)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO tracked_jobs (job_id, provider, kind, first_seen_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(job_id) DO UPDATE SET kind = COALESCE(excluded.kind, tracked_jobs.kind)",
+                (job_id, provider, kind, _iso(_now())),
+            )
+        job = self.get(job_id)
+        assert job is not None
+        return job
+
+    def record_status(
+        self,
+        job_id: str,
+        provider: str,
+        kind: str | None,
+        status: str,
+        survey: str | None = None,
+        completed_at: datetime | None = None,
+        error: JobError | None = None,
+        checked_at: datetime | None = None,
+    ) -> TrackedJob:
+        """Store what the provider just said; ``status_changed_at`` moves only when the status changes."""
+        job_id = normalize_job_id(job_id, provider)
+        checked = _iso(checked_at or _now())
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO tracked_jobs (job_id, provider, kind, first_seen_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(job_id) DO NOTHING",
+                (job_id, provider, kind, checked),
+            )
+            conn.execute(
+                """UPDATE tracked_jobs SET
+                    kind = COALESCE(?, kind),
+                    survey = COALESCE(?, survey),
+                    status_changed_at = CASE WHEN last_status IS ? THEN status_changed_at ELSE ? END,
+                    last_status = ?,
+                    last_checked_at = ?,
+                    completed_at = COALESCE(?, completed_at),
+                    error_code = ?,
+                    error_message = ?
+                WHERE job_id = ?""",
+                (
+                    kind,
+                    survey,
+                    status,
+                    checked,
+                    status,
+                    checked,
+                    _iso(completed_at),
+                    error.code if error else None,
+                    error.message if error else None,
+                    job_id,
+                ),
+            )
+        job = self.get(job_id)
+        assert job is not None
+        return job
+
+    def get(self, job_id: str) -> TrackedJob | None:
+        rows = self._read(
+            f"SELECT {_COLUMNS} FROM tracked_jobs WHERE job_id = ? OR job_id = ? LIMIT 1",
+            (job_id.strip(), normalize_job_id(job_id)),
+        )
+        return _row_to_job(rows[0]) if rows else None
+
+    def list_tracked(self, provider: str | None = None) -> list[TrackedJob]:
+        """Known jobs, most recently seen first."""
+        if provider is None:
+            rows = self._read(f"SELECT {_COLUMNS} FROM tracked_jobs ORDER BY first_seen_at DESC, job_id")
+        else:
+            rows = self._read(
+                f"SELECT {_COLUMNS} FROM tracked_jobs WHERE provider = ? ORDER BY first_seen_at DESC, job_id",
+                (provider,),
+            )
+        return [_row_to_job(r) for r in rows]
+
+    # -- result cache ----------------------------------------------------------------------------
+    def cache_put(self, job_id: str, kind: str | None, payload: bytes) -> bool:
+        """Store an opaque payload; evicts least-recently-used rows beyond the cap.
+
+        Returns False (and stores nothing) when the payload alone is larger than the cap.
+        """
+        size = len(payload)
+        job_id = normalize_job_id(job_id)
+        if size > self.cache_max_bytes:
+            with self._write() as conn:
+                conn.execute("DELETE FROM result_cache WHERE job_id = ?", (job_id,))
+            return False
+        with self._write() as conn:
+            (seq,) = conn.execute("SELECT COALESCE(MAX(last_used), 0) + 1 FROM result_cache").fetchone()
+            conn.execute(
+                "INSERT OR REPLACE INTO result_cache "
+                "(job_id, kind, stored_at, last_used, size_bytes, payload) VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, kind, _iso(_now()), seq, size, sqlite3.Binary(payload)),
+            )
+            self._evict(conn)
+        return True
+
+    def _evict(self, conn: sqlite3.Connection) -> None:
+        (total,) = conn.execute("SELECT COALESCE(SUM(size_bytes), 0) FROM result_cache").fetchone()
+        if total <= self.cache_max_bytes:
+            return
+        for job_id, size in conn.execute(
+            "SELECT job_id, size_bytes FROM result_cache ORDER BY last_used ASC"
+        ).fetchall():
+            conn.execute("DELETE FROM result_cache WHERE job_id = ?", (job_id,))
+            total -= size
+            if total <= self.cache_max_bytes:
+                return
+
+    def cache_get(self, job_id: str) -> bytes | None:
+        """The payload, or None; marks the row most recently used."""
+        job_id = normalize_job_id(job_id)
+        with self._write() as conn:
+            row = conn.execute("SELECT payload FROM result_cache WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE result_cache SET last_used = (SELECT MAX(last_used) + 1 FROM result_cache) "
+                "WHERE job_id = ?",
+                (job_id,),
+            )
+        return bytes(row[0])
+
+    def cache_delete(self, job_id: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM result_cache WHERE job_id = ?", (normalize_job_id(job_id),))
+
+    def cache_size(self) -> tuple[int, int]:
+        """(rows, total bytes) in the result cache."""
+        ((rows, total),) = self._read("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM result_cache")
+        return int(rows), int(total)
+
+    # -- async wrappers --------------------------------------------------------------------------
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+    async def atrack(self, job_id: str, provider: str, kind: str | None = None) -> TrackedJob:
+        return await self._run(self.track, job_id, provider, kind)
+
+    async def arecord_status(self, *args: Any, **kwargs: Any) -> TrackedJob:
+        return await self._run(self.record_status, *args, **kwargs)
+
+    async def aget(self, job_id: str) -> TrackedJob | None:
+        return await self._run(self.get, job_id)
+
+    async def alist_tracked(self, provider: str | None = None) -> list[TrackedJob]:
+        return await self._run(self.list_tracked, provider)
+
+    async def acache_put(self, job_id: str, kind: str | None, payload: bytes) -> bool:
+        return await self._run(self.cache_put, job_id, kind, payload)
+
+    async def acache_get(self, job_id: str) -> bytes | None:
+        return await self._run(self.cache_get, job_id)
+
+
+_COLUMNS = (
+    "job_id, provider, kind, survey, first_seen_at, last_status, status_changed_at, last_checked_at, "
+    "completed_at, error_code, error_message"
+)
+
+
+def _row_to_job(row: tuple[Any, ...]) -> TrackedJob:
+    (job_id, provider, kind, survey, first_seen, status, changed, checked, completed, code, message) = row
+    return TrackedJob(
+        job_id=job_id,
+        provider=provider,
+        kind=kind,
+        survey=survey,
+        first_seen_at=datetime.fromisoformat(first_seen),
+        last_status=status,
+        status_changed_at=_dt(changed),
+        last_checked_at=_dt(checked),
+        completed_at=_dt(completed),
+        error=JobError(code, message or "") if code or message else None,
+    )
