@@ -135,9 +135,11 @@ class Window:
 
     def contains(self, moment: datetime) -> bool:
         """``since <= moment < until`` (until is exclusive, so day ends do not overlap)."""
-        if self.since is not None and moment < self.since:
+        # Compare instants: aware datetimes sharing one tzinfo compare by wall clock (fold ignored).
+        at = moment.timestamp()
+        if self.since is not None and at < self.since.timestamp():
             return False
-        return not (self.until is not None and moment >= self.until)
+        return not (self.until is not None and at >= self.until.timestamp())
 
     def describe(self) -> str:
         """``since 2026-11-23T00:00:00+01:00 (today) · until …``; empty when no window."""
@@ -174,7 +176,7 @@ def resolve_window(since: str | None, until: str | None, *, now: datetime, tz: t
     """Resolve both bounds; ``since`` later than ``until`` is an ``InvalidInput``."""
     start = resolve_time(since, now=now, tz=tz, bound="since") if since is not None else None
     end = resolve_time(until, now=now, tz=tz, bound="until") if until is not None else None
-    if start is not None and end is not None and start > end:
+    if start is not None and end is not None and start.timestamp() > end.timestamp():
         raise InvalidInput(
             f"since ({start.isoformat(timespec='seconds')}) is after until "
             f"({end.isoformat(timespec='seconds')}): swap them or widen the window."
