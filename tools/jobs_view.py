@@ -264,9 +264,16 @@ class _Caps:
     error: int
     survey: int
     note: int
+    code: int
 
 
-_LEVELS = (_Caps(160, 60, 300), _Caps(100, 40, 200), _Caps(60, 30, 160), _Caps(30, 20, 120), _Caps(0, 0, 100))
+_LEVELS = (
+    _Caps(160, 60, 300, 40),
+    _Caps(100, 40, 200, 40),
+    _Caps(60, 30, 160, 30),
+    _Caps(30, 20, 120, 24),
+    _Caps(0, 0, 100, 16),
+)
 
 
 def _sort_key(job: Job, tz: tzinfo) -> tuple[int, float, str]:
@@ -413,7 +420,10 @@ class _ListContext:
     def _item(self, job: Job, caps: _Caps) -> dict[str, Any]:
         error = None
         if job.error is not None:
-            error = {"code": plain(job.error.code, 40), "message": plain(job.error.message, caps.error)}
+            error = {
+                "code": plain(job.error.code, caps.code),
+                "message": plain(job.error.message, caps.error),
+            }
             if caps.error == 0:
                 error["message"] = ""
         return drop_none(
@@ -427,11 +437,17 @@ class _ListContext:
                 "progress": _progress_out(job),
                 "dated_at": _iso(job.dated_at, self.tz),
                 "dated_by": job.dated_by,
-                "created_at": _iso(job.created_at, self.tz) if job.provider == "surveycoder" else None,
-                "updated_at": _iso(job.updated_at, self.tz) if job.provider == "surveycoder" else None,
+                "created_at": self._extra_time(job, job.created_at),
+                "updated_at": self._extra_time(job, job.updated_at),
                 "error": error,
             }
         )
+
+    def _extra_time(self, job: Job, moment: datetime | None) -> str | None:
+        """SurveyCoder's created/updated times, unless one is already the item's dated_at."""
+        if job.provider != "surveycoder" or moment is None or moment == job.dated_at:
+            return None
+        return _iso(moment, self.tz)
 
     def _next_call(self, page: list[Job]) -> dict[str, Any] | None:
         for job in page:
@@ -574,6 +590,8 @@ class _ListContext:
         if job.error is None:
             return ""
         code = handle(job.error.code) if job.error.code else ""
+        if len(code) > 2 * caps.code:
+            code = clean_label(job.error.code, caps.code)
         if caps.error == 0:
             return code
         return f"{code} {clean_label(job.error.message, caps.error)}".strip()
