@@ -118,6 +118,13 @@ def generate_answers(
             text += rng.choice(vocab.HOSTILE)
         elif extra < 0.06:
             text += rng.choice(vocab.UNICODE_BITS)
+        if long_answers:  # the flagship job carries every hostile and Unicode sample at least once
+            k = len(out) - 100
+            if 0 <= k < 3 * len(vocab.HOSTILE) and k % 3 == 0:
+                text += vocab.HOSTILE[k // 3]
+            k -= 3 * len(vocab.HOSTILE)
+            if 0 <= k < 2 * len(vocab.UNICODE_BITS) and k % 2 == 0:
+                text += vocab.UNICODE_BITS[k // 2]
         if long_answers and i in (5, 40):
             text += " " + vocab.LONG_SENTENCE * (60 + i)
         if huge_answer and i == 17:
