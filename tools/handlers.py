@@ -24,7 +24,7 @@ from .jobs_view import GetJobOut, ListJobsOut, get_job_view, list_jobs_view
 from .quality_summary import QualityIndex, QualitySummaryOut, build_quality_index, summarise_quality
 from .source import JobSource, ProgressFn
 from .summary import Summary
-from .timewindow import resolve_time
+from .timewindow import resolve_window
 from .tokens import DEFAULT_TOKENS, MAX_TOKENS, MIN_TOKENS
 
 
@@ -132,10 +132,8 @@ async def list_jobs(
     state = _state(ctx)
     now, tz = state.now(), state.tz
     # Validate the window before any upstream call: a typo should not cost a refresh round.
-    for value, bound in ((since, "since"), (until, "until")):
-        if value is not None:
-            resolve_time(value, now=now, tz=tz, bound=bound)
-    upstream_status = {"queued": "queued", "running": "processing", "completed": "completed"}.get(status)
+    resolve_window(since, until, now=now, tz=tz)
+    upstream_status = {"queued": "queued", "running": "processing", "completed": "completed", "failed": "failed"}.get(status)
     listing = await state.source.list_jobs(None if provider == "all" else provider, upstream_status)
     summary = list_jobs_view(
         listing,
@@ -155,7 +153,7 @@ async def get_job(ctx: Context, job_id: JobId) -> Annotated[CallToolResult, GetJ
     detect_provider(job_id)
     state = _state(ctx)
     job = await state.source.get_job(job_id)
-    return _result(get_job_view(job, now=state.now()))
+    return _result(get_job_view(job, now=state.now(), tz=state.tz))
 
 
 async def get_coding_results(

@@ -1,0 +1,114 @@
+"""The MCP application: lifespan (HTTP clients, store, source) and tool registration.
+
+One ``httpx.AsyncClient`` per provider lives for the whole server lifetime (connection reuse
+matters when ``list_jobs`` refreshes hundreds of tracked jobs). Keys are looked up per request
+through a supplier, so ``survey-jobs-mcp auth set`` takes effect without restarting the host app,
+and a missing key is an error on the call that needs it, not a crash at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+from tools import descriptions, handlers
+from tools.handlers import IndexCache
+from tools.timewindow import local_tz
+
+from . import __version__
+from .credentials import resolve_key
+from .http import open_provider_http
+from .providers.aftercare import AftercareClient
+from .providers.surveycoder import SurveyCoderClient
+from .settings import Settings
+from .source import LiveSource
+from .store import Store
+
+logger = logging.getLogger("survey_jobs_mcp.app")
+
+SERVER_NAME = "survey-jobs-mcp"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppState:
+    """The lifespan object tools read through ``tools.handlers.ToolState``."""
+
+    source: LiveSource
+    store: Store
+    tz: tzinfo
+    clock: Callable[[], datetime] = _utc_now
+    indexes: IndexCache = field(default_factory=IndexCache)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+TOOLS = (
+    (handlers.list_jobs, "List survey-analysis jobs", descriptions.LIST_JOBS),
+    (handlers.get_job, "Get one job's status", descriptions.GET_JOB),
+    (handlers.get_coding_results, "Summarise coding results", descriptions.GET_CODING_RESULTS),
+    (handlers.get_quality_results, "Summarise data-quality results", descriptions.GET_QUALITY_RESULTS),
+)
+
+
+def build_server(
+    settings: Settings,
+    *,
+    env: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+    tz: tzinfo | None = None,
+) -> MCPServer:
+    """Build the MCP server. ``env`` overrides where keys come from (tests, ``--sandbox``)."""
+
+    keys_env: Mapping[str, str] = env if env is not None else os.environ
+
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer) -> AsyncIterator[AppState]:
+        store = Store.open(settings.store_path)
+        try:
+            async with AsyncExitStack() as stack:
+                aftercare_http = await stack.enter_async_context(
+                    open_provider_http(
+                        "aftercare", settings, key_supplier=lambda: resolve_key("aftercare", keys_env)
+                    )
+                )
+                surveycoder_http = await stack.enter_async_context(
+                    open_provider_http(
+                        "surveycoder", settings, key_supplier=lambda: resolve_key("surveycoder", keys_env)
+                    )
+                )
+                source = LiveSource(
+                    aftercare=AftercareClient(aftercare_http),
+                    surveycoder=SurveyCoderClient(surveycoder_http),
+                    store=store,
+                    now=clock,
+                )
+                logger.info("survey-jobs-mcp %s ready (data dir %s)", __version__, settings.data_dir)
+                yield AppState(source=source, store=store, tz=tz or local_tz(), clock=clock)
+        finally:
+            store.close()
+
+    server = MCPServer(
+        SERVER_NAME,
+        title="Survey jobs",
+        version=__version__,
+        instructions=descriptions.SERVER_INSTRUCTIONS,
+        lifespan=lifespan,
+    )
+    annotations = ToolAnnotations(
+        read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+    )
+    for fn, title, description in TOOLS:
+        server.add_tool(fn, title=title, description=description, annotations=annotations)
+    return server

@@ -1,0 +1,98 @@
+"""Command line: ``survey-jobs-mcp [serve|auth|track|sandbox|demo]`` (also ``python -m server``).
+
+With no arguments it serves MCP over stdio, which is what a host app launches. Everything except
+the protocol goes to stderr through ``logging``: stdout belongs to the MCP client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+
+logger = logging.getLogger("survey_jobs_mcp")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .auth_cli import add_auth_arguments
+    from .sandbox.cli import add_sandbox_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="survey-jobs-mcp",
+        description="MCP server for survey-analysis jobs (Aftercare, SurveyCoder). "
+        "With no command it serves MCP over stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"survey-jobs-mcp {__version__}")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="stderr log level",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="serve MCP (stdio by default)")
+    serve.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="streamable-http bind address")
+    serve.add_argument("--port", type=int, default=8000, help="streamable-http port")
+    serve.add_argument(
+        "--sandbox", action="store_true", help="use the embedded sandbox (no keys, no network)"
+    )
+
+    add_auth_arguments(sub)
+
+    track = sub.add_parser("track", help="remember Aftercare job ids so list_jobs shows them")
+    track.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    track.add_argument("--no-check", action="store_true", help="only record the ids; do not ask Aftercare")
+
+    sandbox = sub.add_parser("sandbox", help="serve the local emulator of both APIs on 127.0.0.1")
+    add_sandbox_arguments(sandbox)
+
+    sub.add_parser("demo", help="run every tool on the embedded sandbox and print what the assistant reads")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    command = args.command or "serve"
+    if command == "serve":
+        from .serve import serve
+
+        return serve(
+            transport=getattr(args, "transport", "stdio"),
+            host=getattr(args, "host", "127.0.0.1"),
+            port=getattr(args, "port", 8000),
+            sandbox=getattr(args, "sandbox", False),
+        )
+    if command == "auth":
+        from .auth_cli import run_auth
+        from .key_check import check_key
+
+        return run_auth(args, checker=check_key)
+    if command == "track":
+        from .track import run_track
+
+        return run_track(args.job_ids, check=not args.no_check)
+    if command == "sandbox":
+        from .sandbox.cli import run_sandbox
+
+        run_sandbox(
+            port=args.port,
+            seed=args.seed,
+            scale=args.scale,
+            page_size=args.page_size,
+            faults=args.fault or [],
+        )
+        return 0
+    if command == "demo":
+        from .demo import run_demo
+
+        return run_demo()
+    raise AssertionError(command)

@@ -1,0 +1,83 @@
+"""Aftercare client: fetch coding and data-quality batch jobs, page by page.
+
+Aftercare has no list endpoint and one id space per job family, so a job of unknown kind is
+resolved by asking the coding endpoint first and the data-quality endpoint second (404 means
+"not this kind"). Pages are fetched with ``?cursor=<nextCursor>`` (an upstream assumption, see
+README) until ``nextCursor`` is null; a cursor that repeats is a broken contract, not a loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from pydantic import ValidationError
+
+from tools.errors import InvalidInput, UpstreamError
+
+from .aftercare_wire import BatchCodingResponse, DataQualityBatchResponse
+from .transport import JsonGetter, Reply, contract_error, unexpected_status
+
+LABEL = "Aftercare"
+MAX_PAGES = 20_000
+
+
+class AftercareClient:
+    def __init__(self, http: JsonGetter) -> None:
+        self._http = http
+
+    async def _get(self, path: str, cursor: str | None) -> Reply | None:
+        reply = await self._http.get(path, {"cursor": cursor} if cursor else None)
+        if reply.status == 404:
+            return None
+        if reply.status == 400:
+            message = reply.body.get("message") if isinstance(reply.body, dict) else None
+            raise InvalidInput(f"Aftercare rejected the request: {str(message or 'bad request')[:200]}.")
+        if reply.status != 200:
+            raise unexpected_status(LABEL, reply)
+        return reply
+
+    async def coding_page(self, job_id: str, cursor: str | None = None) -> BatchCodingResponse | None:
+        reply = await self._get(f"/api/v1/coding/{job_id}", cursor)
+        if reply is None:
+            return None
+        try:
+            return BatchCodingResponse.model_validate(reply.body)
+        except ValidationError as exc:
+            raise contract_error(LABEL, "coding job", exc, reply.request_id) from None
+
+    async def quality_page(self, job_id: str, cursor: str | None = None) -> DataQualityBatchResponse | None:
+        reply = await self._get(f"/api/v1/data-quality/batch/{job_id}", cursor)
+        if reply is None:
+            return None
+        try:
+            return DataQualityBatchResponse.model_validate(reply.body)
+        except ValidationError as exc:
+            raise contract_error(LABEL, "data-quality job", exc, reply.request_id) from None
+
+    async def quality_pages(
+        self, job_id: str, first: DataQualityBatchResponse
+    ) -> AsyncIterator[DataQualityBatchResponse]:
+        """Yield ``first`` then every following page."""
+        page: DataQualityBatchResponse | None = first
+        seen: set[str] = set()
+        while page is not None:
+            yield page
+            cursor = page.results.nextCursor if page.results else None
+            if not cursor:
+                return
+            check_cursor(cursor, seen)
+            page = await self.quality_page(job_id, cursor)
+            if page is None:
+                raise UpstreamError(
+                    "Aftercare stopped recognising the job while paging its results; try again.",
+                    provider="aftercare",
+                )
+
+
+def check_cursor(cursor: str, seen: set[str]) -> None:
+    if cursor in seen or len(seen) >= MAX_PAGES:
+        raise UpstreamError(
+            "Aftercare returned a repeating page cursor; the results cannot be read completely.",
+            provider="aftercare",
+        )
+    seen.add(cursor)

@@ -1,0 +1,46 @@
+"""SurveyCoder client: poll one job, list recent jobs (``GET /v2/jobs`` caps at 100, no cursor)."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from .surveycoder_wire import CodingResult, Job, JobEnvelope, JobListEnvelope, JobSummary
+from .transport import JsonGetter, contract_error, unexpected_status
+
+LABEL = "SurveyCoder"
+LIST_LIMIT = 100
+
+
+class SurveyCoderClient:
+    def __init__(self, http: JsonGetter) -> None:
+        self._http = http
+
+    async def job(self, job_id: str) -> Job | None:
+        reply = await self._http.get(f"/v2/jobs/{job_id}")
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            raise unexpected_status(LABEL, reply)
+        try:
+            return JobEnvelope.model_validate(reply.body).data
+        except ValidationError as exc:
+            raise contract_error(LABEL, "job", exc, reply.request_id) from None
+
+    async def list_jobs(self, status: str | None = None, limit: int = LIST_LIMIT) -> list[JobSummary]:
+        params = {"limit": str(limit)}
+        if status:
+            params["status"] = status
+        reply = await self._http.get("/v2/jobs", params)
+        if reply.status != 200:
+            raise unexpected_status(LABEL, reply)
+        try:
+            return JobListEnvelope.model_validate(reply.body).data
+        except ValidationError as exc:
+            raise contract_error(LABEL, "job list", exc, reply.request_id) from None
+
+    @staticmethod
+    def coding_result(job: Job) -> CodingResult:
+        try:
+            return CodingResult.model_validate(job.result or {})
+        except ValidationError as exc:
+            raise contract_error(LABEL, "coding result", exc, None) from None

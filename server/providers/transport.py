@@ -1,0 +1,59 @@
+"""The narrow transport the provider clients need: one JSON GET that returns the status.
+
+Retries, backoff, deadlines, key handling and the loopback/https rule live in ``server/http.py``;
+a provider client only interprets statuses and bodies. Transient failures (429, 5xx, connection
+errors, broken bodies) never reach a client: the HTTP layer has already retried them or raised
+``UpstreamError``; 401/403 have become ``CredentialsError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from tools.errors import UpstreamError
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: Any
+    request_id: str | None
+
+
+class JsonGetter(Protocol):
+    async def get(self, path: str, params: dict[str, str] | None = None) -> Reply: ...
+
+
+def contract_error(
+    provider_label: str, what: str, exc: ValidationError, request_id: str | None
+) -> UpstreamError:
+    """A body that breaks the provider's published contract: say where, never guess the numbers."""
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    rid = f" (request id {request_id})" if request_id else ""
+    return UpstreamError(
+        f"{provider_label} returned a {what} that does not match its published schema at '{where}': "
+        f"{first.get('msg', 'invalid')}{rid}. The results cannot be trusted, so none are shown; "
+        "try again later or report it to the provider.",
+        provider=provider_label.lower(),
+        request_id=request_id,
+    )
+
+
+def unexpected_status(provider_label: str, reply: Reply) -> UpstreamError:
+    rid = f", request id {reply.request_id}" if reply.request_id else ""
+    detail = ""
+    if isinstance(reply.body, dict):
+        err = reply.body.get("error") if isinstance(reply.body.get("error"), dict) else reply.body
+        code, message = err.get("code"), err.get("message")
+        if isinstance(code, str) and isinstance(message, str):
+            detail = f": {code} {message[:200]}"
+    return UpstreamError(
+        f"{provider_label} answered HTTP {reply.status}{detail}{rid}.",
+        provider=provider_label.lower(),
+        status=reply.status,
+        request_id=reply.request_id,
+    )

@@ -1,0 +1,68 @@
+"""``survey-jobs-mcp track ID...``: make Aftercare jobs known to ``list_jobs``.
+
+Aftercare has no list endpoint, so the local store is the only way ``list_jobs`` can know a job
+exists. ``track`` records the ids and, unless ``--no-check``, asks Aftercare for each job's kind and
+status right away (so a typo is caught now, not at the next ``list_jobs``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+import anyio
+
+from tools.errors import SurveyJobsError
+from tools.ids import detect_provider, normalize_job_id
+
+from .settings import Settings
+from .store import Store
+
+
+def run_track(job_ids: list[str], *, check: bool = True, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    settings = Settings.from_env()
+    valid: list[str] = []
+    status = 0
+    for raw in job_ids:
+        try:
+            provider = detect_provider(raw)
+        except SurveyJobsError as exc:
+            err.write(f"{exc}\n")
+            status = 2
+            continue
+        if provider == "surveycoder":
+            err.write(f"{raw}: SurveyCoder jobs are listed by SurveyCoder itself; no need to track them.\n")
+            continue
+        valid.append(normalize_job_id(raw))
+    store = Store.open(settings.store_path)
+    try:
+        for job_id in valid:
+            store.track(job_id, "aftercare", None)
+    finally:
+        store.close()
+    if check and valid:
+        status = max(status, anyio.run(_check, settings, valid, out, err))
+    elif valid:
+        out.write(f"tracking {len(valid)} Aftercare job(s); list_jobs will refresh them\n")
+    return status
+
+
+async def _check(settings: Settings, job_ids: list[str], out: TextIO, err: TextIO) -> int:
+    from .app import build_server
+
+    server = build_server(settings)
+    from mcp import Client
+
+    status = 0
+    async with Client(server) as client:
+        for job_id in job_ids:
+            result = await client.call_tool("get_job", {"job_id": job_id})
+            text = result.content[0].text if result.content else ""
+            if result.is_error:
+                err.write(f"{job_id}: tracked, but not confirmed: {text}\n")
+                status = 1
+            else:
+                sc = result.structured_content or {}
+                out.write(f"{job_id}: tracked ({sc.get('kind', '?')}, {sc.get('provider_status', '?')})\n")
+    return status
