@@ -581,3 +581,34 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
     assert parse_retry_after("nan") is None
+
+
+# ---------------------------------------------------------------------------------------------------
+# against the shared sandbox emulator (provider-shaped bodies, its own fault injection)
+# ---------------------------------------------------------------------------------------------------
+
+
+async def test_sandbox_faults_are_retried_by_the_http_layer(sandbox: Any, sandbox_server: Any) -> None:
+    from server.providers.surveycoder import SurveyCoderClient
+    from server.sandbox import Fault
+
+    sandbox.faults.add("surveycoder.jobs.list", Fault.status(503), calls={1, 2})
+    async with open_provider_http(
+        "surveycoder",
+        sandbox_server.surveycoder_url,
+        key_supplier=lambda: sandbox.keys.surveycoder,
+        settings=FAST,
+    ) as http:
+        jobs = await SurveyCoderClient(http).list_jobs()
+    assert jobs and sandbox.faults.calls("surveycoder.jobs.list") == 3
+
+
+async def test_sandbox_rejects_a_wrong_key_in_its_own_shape(sandbox: Any, sandbox_server: Any) -> None:
+    wrong = "ac-CANARY-wrong-000000000000000000"
+    async with open_provider_http(
+        "aftercare", sandbox_server.aftercare_url, key_supplier=lambda: wrong, settings=FAST
+    ) as http:
+        with pytest.raises(CredentialsError) as info:
+            await http.get(f"/api/v1/coding/{uuid.uuid4()}")
+    msg = str(info.value)
+    assert "Aftercare rejected the API key" in msg and "HTTP 403" in msg and wrong not in msg
