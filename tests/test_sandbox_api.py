@@ -358,9 +358,7 @@ def test_lifecycles_move_only_with_the_clock(
     assert all(
         r["status"] in ("completed", "partial_failure", "total_failure", "failed") for r in sandbox.jobs()
     )
-    dq = httpx.post(
-        sandbox_server.base_url + "/_sandbox/clock", json={"advance": 1}
-    ).json()
+    dq = httpx.post(sandbox_server.base_url + "/_sandbox/clock", json={"advance": 1}).json()
     assert dq["now"] == "2026-11-23T12:17:31Z"
 
 
