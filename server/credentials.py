@@ -115,14 +115,17 @@ def _backend_name(backend: object) -> str:
 def prompting_backend(backend: object | None = None) -> str | None:
     """The name of the active backend (or chained backend) that would ask for a password, if any.
 
-    ``keyring_key`` is a non-data property on those backends: once a passphrase is assigned it lives in
-    the instance ``__dict__`` and no prompt happens, so such an instance is fine.
+    keyrings.alt/keyrings.cryptfile encrypted backends define ``keyring_key`` as a non-data property that
+    calls getpass; once a passphrase is assigned it lives in the instance ``__dict__`` and no prompt
+    happens, so such an instance is fine. (Checked without touching the property, which would prompt.)
     """
     backend = keyring.get_keyring() if backend is None else backend
     chained = getattr(backend, "backends", None)
     candidates = list(chained) if isinstance(chained, list | tuple) else [backend]
     for candidate in candidates:
-        if type(candidate).__name__ in _PROMPTING_BACKENDS and "keyring_key" not in vars(candidate):
+        cls = type(candidate)
+        asks = cls.__name__ in _PROMPTING_BACKENDS or hasattr(cls, "keyring_key")
+        if asks and "keyring_key" not in getattr(candidate, "__dict__", {}):
             return _backend_name(candidate)
     return None
 
@@ -165,7 +168,7 @@ def _keyring_get(info: ProviderInfo, *, allow_prompt: bool) -> str | None:
             )
     try:
         value = keyring.get_password(KEYRING_SERVICE, info.name)
-    except (keyring.errors.KeyringError, EOFError, OSError, RuntimeError) as exc:
+    except Exception as exc:  # any backend failure (dbus, locked, EOF at a prompt) → clear message
         raise CredentialsError(no_backend_help(info, _keyring_reason(exc))) from None
     return value.strip() if value and value.strip() else None
 
@@ -231,7 +234,7 @@ def set_key(provider: str, key: str, *, allow_prompt: bool = True) -> str:
         raise CredentialsError(no_backend_help(info, f"backend {prompting} would prompt"))
     try:
         keyring.set_password(KEYRING_SERVICE, info.name, key)
-    except (keyring.errors.KeyringError, EOFError, OSError, RuntimeError) as exc:
+    except Exception as exc:  # any backend failure (dbus, locked, EOF at a prompt) → clear message
         raise CredentialsError(no_backend_help(info, _keyring_reason(exc))) from None
     return mask_key(key)
 
@@ -243,6 +246,6 @@ def remove_key(provider: str) -> bool:
         keyring.delete_password(KEYRING_SERVICE, info.name)
     except keyring.errors.PasswordDeleteError:
         return False
-    except (keyring.errors.KeyringError, EOFError, OSError, RuntimeError) as exc:
+    except Exception as exc:  # any backend failure (dbus, locked, EOF at a prompt) → clear message
         raise CredentialsError(no_backend_help(info, _keyring_reason(exc))) from None
     return True

@@ -344,3 +344,22 @@ def test_argparse_wiring(mem_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyP
     assert mem_keyring.store[(KEYRING_SERVICE, "aftercare")] == CANARY_AC
     assert auth_cli.run_auth(parser.parse_args(["auth", "remove", "aftercare"])) == 0
     assert mem_keyring.store == {}
+
+
+class BrokenKeyring(MemoryKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+
+def test_failing_backend_becomes_a_credentials_error() -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        with pytest.raises(CredentialsError, match="KeyringLocked: Failed to unlock") as info:
+            resolve_key("aftercare", {})
+        assert "AFTERCARE_API_KEY" in str(info.value)
+        out, err = io.StringIO(), io.StringIO()
+        assert auth_cli.auth_status(out=out, err=err, env={}) == 0
+        assert "Aftercare: not set" in out.getvalue() and "KeyringLocked" in err.getvalue()
+    finally:
+        keyring.set_keyring(previous)
