@@ -23,7 +23,6 @@ from tools.handlers import IndexCache
 from tools.timewindow import local_tz
 
 from . import __version__
-from .credentials import resolve_key
 from .http import open_provider_http
 from .providers.aftercare import AftercareClient
 from .providers.surveycoder import SurveyCoderClient
@@ -75,18 +74,14 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[AppState]:
-        store = Store.open(settings.store_path)
+        store = Store.open(settings.store_path, cache_max_bytes=settings.cache_max_bytes)
         try:
             async with AsyncExitStack() as stack:
                 aftercare_http = await stack.enter_async_context(
-                    open_provider_http(
-                        "aftercare", settings, key_supplier=lambda: resolve_key("aftercare", keys_env)
-                    )
+                    open_provider_http("aftercare", settings=settings, env=keys_env)
                 )
                 surveycoder_http = await stack.enter_async_context(
-                    open_provider_http(
-                        "surveycoder", settings, key_supplier=lambda: resolve_key("surveycoder", keys_env)
-                    )
+                    open_provider_http("surveycoder", settings=settings, env=keys_env)
                 )
                 source = LiveSource(
                     aftercare=AftercareClient(aftercare_http),

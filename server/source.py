@@ -38,8 +38,12 @@ from tools.source import JobListing, ProgressFn, ProviderFailure
 from . import result_codec
 from .providers import aftercare_mapping, surveycoder_mapping
 from .providers.aftercare import AftercareClient, check_cursor
-from .providers.aftercare_wire import BatchCodingErrorDetails, BatchCodingResponse, BatchCodingSuccess
-from .providers.aftercare_wire import DataQualityBatchResponse
+from .providers.aftercare_wire import (
+    BatchCodingErrorDetails,
+    BatchCodingResponse,
+    BatchCodingSuccess,
+    DataQualityBatchResponse,
+)
 from .providers.surveycoder import LIST_LIMIT, SurveyCoderClient
 from .providers.surveycoder_wire import JobSummary
 from .store import Store, TrackedJob
@@ -103,8 +107,7 @@ class LiveSource:
                 status=provider_status,
                 survey=survey,
                 completed_at=completed_at,
-                error_code=error.code if error else None,
-                error_message=error.message if error else None,
+                error=error,
                 checked_at=self._now(),
             )
         )
@@ -116,11 +119,7 @@ class LiveSource:
             dated_at, dated_by = tracked.completed_at, "completed_at"
         else:
             dated_at, dated_by = tracked.status_changed_at, "first_seen_in_status"
-        error = (
-            JobError(code=tracked.error_code or "FAILED", message=tracked.error_message or "")
-            if tracked.error_code or tracked.error_message
-            else None
-        )
+        error = tracked.error
         return Job(
             job_id=tracked.job_id,
             provider="aftercare",
@@ -216,7 +215,8 @@ class LiveSource:
             listing.jobs.extend(surveycoder_job(j) for j in jobs)
             if len(jobs) >= LIST_LIMIT:
                 listing.notes.append(
-                    f"SurveyCoder lists at most its {LIST_LIMIT} most recent jobs; older ones are not counted."
+                    f"SurveyCoder lists at most its {LIST_LIMIT} most recent jobs; "
+                    "older ones are not counted."
                 )
 
         async def aftercare() -> None:
@@ -302,8 +302,8 @@ class LiveSource:
         client = self._aftercare_client()
         merger = aftercare_mapping.CodingMerger()
         failure = None
-        if tracked.last_status == "partial_failure" and tracked.error_code:
-            failure = JobError(code=tracked.error_code, message=tracked.error_message or "")
+        if tracked.last_status == "partial_failure" and tracked.error:
+            failure = tracked.error
         raw = first.results
         if not (isinstance(raw, dict) and "questionCodes" in raw):
             # Per the published spec a partial failure carries only error details: nothing to show.
@@ -349,9 +349,9 @@ class LiveSource:
         job = surveycoder_job(wire_job)
         if job.kind == "codebook_generation":
             raise WrongJobKind(
-                f"Job {job_id} is a SurveyCoder codebook_generation job: it produces a codebook only, with no "
-                "coded responses to summarise. Use get_job for its status; coded results come from one_call "
-                "or auto_coding jobs."
+                f"Job {job_id} is a SurveyCoder codebook_generation job: it produces a codebook only, "
+                "with no coded responses to summarise. Use get_job for its status; coded results come "
+                "from one_call or auto_coding jobs."
             )
         _require_finished(job, "get_coding_results")
         result = client.coding_result(wire_job)
@@ -413,7 +413,8 @@ def _require_finished(job: Job, tool: str) -> None:
     if job.status == "failed":
         err = f" ({job.error.code}: {job.error.message[:200]})" if job.error else ""
         raise NotReady(
-            f'Job {job.job_id} failed{err}; it has no results. Call get_job(job_id="{job.job_id}") for details.'
+            f"Job {job.job_id} failed{err}; it has no results. "
+            f'Call get_job(job_id="{job.job_id}") for details.'
         )
     progress = ""
     if job.progress and job.progress.total:

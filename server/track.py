@@ -19,7 +19,9 @@ from .settings import Settings
 from .store import Store
 
 
-def run_track(job_ids: list[str], *, check: bool = True, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run_track(
+    job_ids: list[str], *, check: bool = True, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     settings = Settings.from_env()
     valid: list[str] = []

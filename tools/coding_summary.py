@@ -429,11 +429,16 @@ def _code_line(index: CodingIndex, stat: NodeStat, base: int, d: Detail, indent:
         text += f" [bucket: {clean_label(node.bucket, 20)}]"
     stats, extra = _stats(index, stat, base)
     text += f" — {stats}"
-    entry: dict = drop_none({
-        "code_id": plain_id(stat.code_id),
-        "label": plain(node.label, d.label_chars),
-        "bucket": str(node.bucket) if node.bucket else None,
-    }) | extra
+    entry: dict = (
+        drop_none(
+            {
+                "code_id": plain_id(stat.code_id),
+                "label": plain(node.label, d.label_chars),
+                "bucket": str(node.bucket) if node.bucket else None,
+            }
+        )
+        | extra
+    )
     lines = [text]
     if examples:
         ex = _examples(index, stat)[:examples]

@@ -106,6 +106,15 @@ Cursor = Annotated[
 ]
 
 
+# SurveyCoder can filter server-side, which matters because it lists at most 100 jobs.
+_UPSTREAM_STATUS_HINT = {
+    "queued": "queued",
+    "running": "processing",
+    "completed": "completed",
+    "failed": "failed",
+}
+
+
 async def list_jobs(
     ctx: Context,
     status: Annotated[
@@ -133,7 +142,7 @@ async def list_jobs(
     now, tz = state.now(), state.tz
     # Validate the window before any upstream call: a typo should not cost a refresh round.
     resolve_window(since, until, now=now, tz=tz)
-    upstream_status = {"queued": "queued", "running": "processing", "completed": "completed", "failed": "failed"}.get(status)
+    upstream_status = _UPSTREAM_STATUS_HINT.get(status)
     listing = await state.source.list_jobs(None if provider == "all" else provider, upstream_status)
     summary = list_jobs_view(
         listing,

@@ -8,19 +8,13 @@ errors, broken bodies) never reach a client: the HTTP layer has already retried 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import ValidationError
 
 from tools.errors import UpstreamError
 
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: Any
-    request_id: str | None
+from ..http import Reply
 
 
 class JsonGetter(Protocol):
