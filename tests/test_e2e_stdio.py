@@ -171,3 +171,64 @@ def test_python_dash_m_server_is_the_console_script() -> None:
         [str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == via_script.stdout.strip() == "survey-jobs-mcp 0.1.0"
+
+
+async def test_serve_sandbox_over_stdio_needs_no_keys(tmp_path: Path) -> None:
+    """What a host app runs from the `--sandbox` entry of claude_desktop_config.example.json."""
+    env = {"HOME": str(tmp_path), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    params = StdioServerParameters(command=str(SCRIPT), args=["serve", "--sandbox"], env=env)
+    async with Client(params) as client:
+        listed = await client.call_tool("list_jobs", {"limit": 5})
+        assert not listed.is_error, _text(listed)
+        sandbox_jobs = Sandbox(seed=7).jobs()  # the embedded sandbox's default seed
+        providers = ("aftercare", "surveycoder")
+        expected = {p: sum(1 for r in sandbox_jobs if r["provider"] == p) for p in providers}
+        sc = listed.structured_content
+        assert sc["by_provider"] == expected  # Aftercare jobs are pre-tracked, SurveyCoder listed upstream
+        assert sc["total"] == len(sandbox_jobs) >= 15
+        assert len(sc["jobs"]) == 5 and sc["next_cursor"]
+
+
+def test_streamable_http_transport(tmp_path: Path) -> None:
+    """`serve --transport streamable-http` for a shared deployment, reached by a real HTTP client."""
+    import socket
+    import time
+
+    import anyio
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        "HOME": str(tmp_path),
+        "PATH": str(SCRIPT.parent),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    proc = subprocess.Popen(
+        [str(SCRIPT), "serve", "--sandbox", "--transport", "streamable-http", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+
+        async def call() -> Any:
+            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+                names = {t.name for t in (await client.list_tools()).tools}
+                result = await client.call_tool("list_jobs", {"provider": "surveycoder"})
+                return names, result
+
+        names, result = anyio.run(call)
+        assert names == TOOLS
+        assert not result.is_error and result.structured_content["total"] >= 5
+        assert proc.stdout is not None
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
