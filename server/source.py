@@ -20,7 +20,7 @@ from datetime import datetime
 
 import anyio
 
-from tools.errors import JobNotFound, NotReady, SurveyJobsError, UpstreamError, WrongJobKind
+from tools.errors import CredentialsError, JobNotFound, NotReady, SurveyJobsError, UpstreamError, WrongJobKind
 from tools.ids import detect_provider, normalize_job_id
 from tools.jobs_view import normalize_status
 from tools.models import (
@@ -228,6 +228,7 @@ class LiveSource:
             del client_ready
             tracked = await anyio.to_thread.run_sync(lambda: self._store.list_tracked("aftercare"))
             failed: list[str] = []
+            key_failure: list[CredentialsError] = []
 
             async def refresh(entry: TrackedJob) -> None:
                 if entry.last_status in AFTERCARE_TERMINAL and entry.kind:
@@ -238,6 +239,8 @@ class LiveSource:
                         fresh, _ = await self._refresh_aftercare(entry.job_id, entry.kind)
                     except SurveyJobsError as exc:
                         failed.append(f"{entry.job_id}: {exc}")
+                        if isinstance(exc, CredentialsError):
+                            key_failure.append(exc)
                         if entry.last_status:
                             listing.jobs.append(self._aftercare_job(entry))
                         return
@@ -248,13 +251,15 @@ class LiveSource:
                     tg.start_soon(refresh, entry)
             if failed:
                 if len(failed) == len([t for t in tracked if t.last_status not in AFTERCARE_TERMINAL]):
-                    listing.failures.append(
-                        ProviderFailure(
-                            provider="aftercare",
-                            message=f"{len(failed)} tracked job(s) could not be refreshed; first error: "
-                            f"{failed[0][:300]}",
-                        )
+                    # A key problem is about the provider, not a job: report it whole, so its fix
+                    # (`survey-jobs-mcp auth set aftercare`) is not cut off behind a job id.
+                    message = (
+                        str(key_failure[0])
+                        if key_failure
+                        else f"{len(failed)} tracked job(s) could not be refreshed; first error: "
+                        f"{failed[0][:300]}"
                     )
+                    listing.failures.append(ProviderFailure(provider="aftercare", message=message))
                 else:
                     listing.notes.append(
                         f"{len(failed)} tracked Aftercare job(s) could not be refreshed and show their last "
