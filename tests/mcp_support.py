@@ -125,6 +125,14 @@ def _subtree(code: dict[str, Any]) -> set[str]:
     return out
 
 
+def _walk_codes(code: dict[str, Any], codes: dict[str, int], coded: set[str]) -> None:
+    if classify(code["label"]) not in ("uncoded", "no_answer"):
+        coded.update(r["responseIdentifier"] for r in code["responses"])
+    codes[str(code["id"])] = len(_subtree(code))
+    for c in code["subCodes"]:
+        _walk_codes(c, codes, coded)
+
+
 def recount_aftercare(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per question: responses, coded, uncoded, per-code counts (code_id -> distinct respondents)."""
     out: dict[str, dict[str, Any]] = {}
@@ -134,20 +142,12 @@ def recount_aftercare(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
         coded: set[str] = set()
         per_root: dict[str, int] = {}
 
-        def walk(code: dict[str, Any]) -> None:
-            ids = {r["responseIdentifier"] for r in code["responses"]}
-            if classify(code["label"]) not in ("uncoded", "no_answer"):
-                coded.update(ids)
-            codes[str(code["id"])] = len(_subtree(code))
-            for c in code["subCodes"]:
-                walk(c)
-
         for root in q["responseCodes"]:
             members = _subtree(root)
             everyone |= members
             for rid in members:
                 per_root[rid] = per_root.get(rid, 0) + 1
-            walk(root)
+            _walk_codes(root, codes, coded)
         out[q["questionIdentifier"]] = {
             "responses": len(everyone),
             "coded": len(coded),

@@ -11,9 +11,10 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from tests.mcp_support import Harness, all_output, h, text_of  # noqa: F401
+from tests.mcp_support import Harness, all_output, text_of
 
 pytestmark = pytest.mark.anyio
+pytest_plugins = ["tests.mcp_support"]
 
 CODING = "8d8e423d-47c4-4c67-869f-bc3b50931b51"
 DQ = "c3aab4a1-f49d-4b87-a3d3-415a7f8a0274"
@@ -64,7 +65,13 @@ async def test_not_finished(h: Harness, provider, kind, status, tool):
 @pytest.mark.parametrize(
     "provider, kind, status, tool, detail",
     [
-        ("aftercare", "coding", "total_failure", "get_coding_results", "PROCESSING_ERROR: Failed to process survey responses"),
+        (
+            "aftercare",
+            "coding",
+            "total_failure",
+            "get_coding_results",
+            "PROCESSING_ERROR: Failed to process survey responses",
+        ),
         ("aftercare", "data_quality", "failed", "get_quality_results", "FAILED"),
         ("surveycoder", "one_call", "failed", "get_coding_results", None),
     ],
@@ -148,10 +155,15 @@ async def test_bad_cursor(h: Harness):
         other = r.structured_content["next_cursor"]
         msg = err(await c.call_tool("list_jobs", {"cursor": other, "status": "completed"}), "list_jobs")
         assert "invalid cursor" in msg
-        msg = err(await c.call_tool("get_quality_results", {"job_id": DQ, "cursor": "zzz"}), "get_quality_results")
+        msg = err(
+            await c.call_tool("get_quality_results", {"job_id": DQ, "cursor": "zzz"}), "get_quality_results"
+        )
         assert "invalid cursor" in msg
         msg = err(
-            await c.call_tool("get_coding_results", {"job_id": CODING, "question_id": "Q1_going_well", "code_id": "1", "cursor": "zzz"}),
+            await c.call_tool(
+                "get_coding_results",
+                {"job_id": CODING, "question_id": "Q1_going_well", "code_id": "1", "cursor": "zzz"},
+            ),
             "get_coding_results",
         )
         assert "invalid cursor" in msg
@@ -159,12 +171,17 @@ async def test_bad_cursor(h: Harness):
 
 async def test_unknown_handles_name_valid_ones(h: Harness):
     async with h.client() as c:
-        msg = err(await c.call_tool("get_coding_results", {"job_id": CODING, "question_id": "Q9"}), "get_coding_results")
+        msg = err(
+            await c.call_tool("get_coding_results", {"job_id": CODING, "question_id": "Q9"}),
+            "get_coding_results",
+        )
         assert "Unknown question_id" in msg
         for qid in ("Q1_going_well", "Q2_change", "Q3_tools", "Q4_wellbeing"):
             assert qid in msg
         msg = err(
-            await c.call_tool("get_coding_results", {"job_id": CODING, "question_id": "Q1_going_well", "code_id": "999"}),
+            await c.call_tool(
+                "get_coding_results", {"job_id": CODING, "question_id": "Q1_going_well", "code_id": "999"}
+            ),
             "get_coding_results",
         )
         assert "Unknown code_id" in msg and "Q1_going_well" in msg
@@ -176,9 +193,19 @@ async def test_unknown_handles_name_valid_ones(h: Harness):
         assert "Unknown respondent_id" in msg
         worst = max(h.sb.raw_quality(DQ)["results"]["items"], key=lambda i: i["demeritScore"])
         assert worst["responseIdentifier"] in msg
-        msg = err(await c.call_tool("get_quality_results", {"job_id": DQ, "issue_type": "spam"}), "get_quality_results")
+        msg = err(
+            await c.call_tool("get_quality_results", {"job_id": DQ, "issue_type": "spam"}),
+            "get_quality_results",
+        )
         assert "Unknown issue_type" in msg
-        for t in ("nonsensical", "irrelevant", "low_effort", "llm_generated", "self_duplicate", "shared_duplicate"):
+        for t in (
+            "nonsensical",
+            "irrelevant",
+            "low_effort",
+            "llm_generated",
+            "self_duplicate",
+            "shared_duplicate",
+        ):
             assert t in msg
 
 
@@ -281,7 +308,9 @@ async def test_rejected_key_from_env_says_rejected(h: Harness):
 )
 async def test_rejected_env_key_names_auth_set(h: Harness):
     msg = err(
-        await h.call("get_job", {"job_id": CODING}, env={"AFTERCARE_API_KEY": CANARY, "SURVEYCODER_API_KEY": CANARY}),
+        await h.call(
+            "get_job", {"job_id": CODING}, env={"AFTERCARE_API_KEY": CANARY, "SURVEYCODER_API_KEY": CANARY}
+        ),
         "get_job",
     )
     assert "survey-jobs-mcp auth set aftercare" in msg

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.mcp_support import Harness, h, text_of  # noqa: F401
+from tests.mcp_support import Harness, text_of
 
 pytestmark = pytest.mark.anyio
+pytest_plugins = ["tests.mcp_support"]
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -26,11 +27,20 @@ def check(name: str, content: str) -> None:
         path.write_text(content, encoding="utf-8")
         return
     assert path.exists(), f"{path} missing: run with UPDATE_SNAPSHOTS=1"
-    assert content == path.read_text(encoding="utf-8"), f"{name} changed; review and run with UPDATE_SNAPSHOTS=1"
+    assert content == path.read_text(encoding="utf-8"), (
+        f"{name} changed; review and run with UPDATE_SNAPSHOTS=1"
+    )
 
 
 def no_leaks(h: Harness, content: str) -> None:
-    for leak in (str(h.data_dir), "127.0.0.1", "localhost", str(h.srv.aftercare_url), h.sb.keys.aftercare, h.sb.keys.surveycoder):
+    for leak in (
+        str(h.data_dir),
+        "127.0.0.1",
+        "localhost",
+        str(h.srv.aftercare_url),
+        h.sb.keys.aftercare,
+        h.sb.keys.surveycoder,
+    ):
         assert leak not in content
 
 
@@ -67,11 +77,40 @@ RESPONSES = [
     ("list_jobs", "list_jobs", {}),
     ("get_job", "get_job", {"job_id": "8d8e423d-47c4-4c67-869f-bc3b50931b51"}),
     ("coding_overview", "get_coding_results", {"job_id": "8d8e423d-47c4-4c67-869f-bc3b50931b51"}),
-    ("coding_question", "get_coding_results", {"job_id": "8d8e423d-47c4-4c67-869f-bc3b50931b51", "question_id": "Q1_going_well"}),
-    ("coding_code", "get_coding_results", {"job_id": "8d8e423d-47c4-4c67-869f-bc3b50931b51", "question_id": "Q1_going_well", "code_id": "3", "max_tokens": 1000}),
-    ("coding_surveycoder", "get_coding_results", {"job_id": "job_2d736ac2c935cc1c5631fb09", "max_tokens": 1000}),
-    ("quality", "get_quality_results", {"job_id": "c3aab4a1-f49d-4b87-a3d3-415a7f8a0274", "max_tokens": 1500}),
-    ("quality_respondent", "get_quality_results", {"job_id": "c3aab4a1-f49d-4b87-a3d3-415a7f8a0274", "respondent_id": "RESP-000127", "max_tokens": 1000}),
+    (
+        "coding_question",
+        "get_coding_results",
+        {"job_id": "8d8e423d-47c4-4c67-869f-bc3b50931b51", "question_id": "Q1_going_well"},
+    ),
+    (
+        "coding_code",
+        "get_coding_results",
+        {
+            "job_id": "8d8e423d-47c4-4c67-869f-bc3b50931b51",
+            "question_id": "Q1_going_well",
+            "code_id": "3",
+            "max_tokens": 1000,
+        },
+    ),
+    (
+        "coding_surveycoder",
+        "get_coding_results",
+        {"job_id": "job_2d736ac2c935cc1c5631fb09", "max_tokens": 1000},
+    ),
+    (
+        "quality",
+        "get_quality_results",
+        {"job_id": "c3aab4a1-f49d-4b87-a3d3-415a7f8a0274", "max_tokens": 1500},
+    ),
+    (
+        "quality_respondent",
+        "get_quality_results",
+        {
+            "job_id": "c3aab4a1-f49d-4b87-a3d3-415a7f8a0274",
+            "respondent_id": "RESP-000127",
+            "max_tokens": 1000,
+        },
+    ),
 ]
 
 

@@ -12,7 +12,6 @@ import pytest
 
 from tests.mcp_support import (
     Harness,
-    h,  # noqa: F401  (fixture)
     normalized,
     recount_aftercare,
     recount_quality,
@@ -22,6 +21,7 @@ from tests.mcp_support import (
 )
 
 pytestmark = pytest.mark.anyio
+pytest_plugins = ["tests.mcp_support"]
 
 
 # ---------------------------------------------------------------- list_jobs
@@ -38,7 +38,11 @@ async def test_list_jobs_default_counts_match_sandbox(h: Harness):
     by_id = {row["id"]: row for row in rows}
     for j in sc["jobs"]:
         row = by_id[j["id"]]
-        assert (j["provider"], j["kind"], j["provider_status"]) == (row["provider"], row["kind"], row["status"])
+        assert (j["provider"], j["kind"], j["provider_status"]) == (
+            row["provider"],
+            row["kind"],
+            row["status"],
+        )
         assert j["status"] == normalized(row)
     dated = [datetime.fromisoformat(j["dated_at"]) for j in sc["jobs"]]
     assert dated == sorted(dated, reverse=True)
@@ -87,8 +91,8 @@ async def test_list_jobs_window_echoed_absolute(h: Harness):
     assert sc["window"]["since"] == "2026-11-16T13:00:00+01:00"
     assert sc["window"]["since_input"] == "7d"
     assert sc["window"]["until_input"] == "yesterday"
+    assert sc["window"]["until"] == "2026-11-23T00:00:00+01:00"  # until yesterday = its end = today 00:00
     until = datetime.fromisoformat(sc["window"]["until"])
-    assert until.utcoffset().total_seconds() == 3600
     assert "2026-11-16T13:00:00+01:00" in text_of(r)
     since = datetime.fromisoformat(sc["window"]["since"])
     for j in sc["jobs"]:
@@ -152,11 +156,10 @@ async def test_get_job_every_provider_kind_status(h: Harness):
             want_tool = "get_job"
             if sc["status"] in ("completed", "partially_failed") and row["kind"] != "codebook_generation":
                 want_tool = NEXT_TOOL.get(row["kind"], "get_coding_results")
-            if sc["status"] in ("completed", "partially_failed", "failed"):
-                if want_tool == "get_job":
-                    # finished without results to summarise: no results tool is suggested
-                    assert sc.get("next", {}).get("tool") not in ("get_coding_results", "get_quality_results")
-                    continue
+            if sc["status"] in ("completed", "partially_failed", "failed") and want_tool == "get_job":
+                # finished without results to summarise: no results tool is suggested
+                assert sc.get("next", {}).get("tool") not in ("get_coding_results", "get_quality_results")
+                continue
             assert sc["next"]["tool"] == want_tool, (row, sc)
             assert sc["next"]["arguments"] == {"job_id": row["id"]}
             assert f'{want_tool}(job_id="{row["id"]}")' in text_of(r)
@@ -178,7 +181,8 @@ DQ = ("5241d6f5-8ff5-4e98-844c-a5655a740321", "c3aab4a1-f49d-4b87-a3d3-415a7f8a0
 
 async def _question_codes(c, job_id, qid):
     r = await c.call_tool(
-        "get_coding_results", {"job_id": job_id, "question_id": qid, "max_tokens": 20000, "examples_per_code": 0}
+        "get_coding_results",
+        {"job_id": job_id, "question_id": qid, "max_tokens": 20000, "examples_per_code": 0},
     )
     assert r.is_error is False, text_of(r)
     (q,) = r.structured_content["questions"]
@@ -342,27 +346,40 @@ async def test_quality_filters_exact(h: Harness):
     items = h.sb.raw_quality(job_id)["results"]["items"]
 
     def has(item, upstream):
-        return any(c["isIssue"] and c["type"] == upstream for e in item["evaluations"] for c in e["qualityIssueChecks"])
+        return any(
+            c["isIssue"] and c["type"] == upstream
+            for e in item["evaluations"]
+            for c in e["qualityIssueChecks"]
+        )
 
     async with h.client() as c:
-        r = await c.call_tool("get_quality_results", {"job_id": job_id, "issue_type": "low_effort", "max_tokens": 20000})
+        r = await c.call_tool(
+            "get_quality_results", {"job_id": job_id, "issue_type": "low_effort", "max_tokens": 20000}
+        )
         sc = r.structured_content
         want = {i["responseIdentifier"] for i in items if has(i, "Low Effort")}
         assert sc["filter"]["matched"] == len(want)
         assert {w["respondent_id"] for w in sc["worst"]} == want
-        r = await c.call_tool("get_quality_results", {"job_id": job_id, "min_demerit": 40, "max_tokens": 20000})
+        r = await c.call_tool(
+            "get_quality_results", {"job_id": job_id, "min_demerit": 40, "max_tokens": 20000}
+        )
         sc = r.structured_content
         want = {i["responseIdentifier"] for i in items if i["demeritScore"] >= 40}
         assert sc["filter"]["matched"] == len(want) == sc["listed_total"]
         assert {w["respondent_id"] for w in sc["worst"]} == want
         worst = max(items, key=lambda i: i["demeritScore"])
-        r = await c.call_tool("get_quality_results", {"job_id": job_id, "respondent_id": worst["responseIdentifier"], "max_tokens": 20000})
+        r = await c.call_tool(
+            "get_quality_results",
+            {"job_id": job_id, "respondent_id": worst["responseIdentifier"], "max_tokens": 20000},
+        )
         sc = r.structured_content
         assert sc["mode"] == "respondent"
         assert sc["respondent"]["respondent_id"] == worst["responseIdentifier"]
         assert sc["respondent"]["demerit"] == worst["demeritScore"]
         assert sc["answers_total"] == len(worst["evaluations"])
-        assert [a["answer"] for a in sc["answers"]] == [e["surveyEntry"]["answer"] for e in worst["evaluations"]]
+        assert [a["answer"] for a in sc["answers"]] == [
+            e["surveyEntry"]["answer"] for e in worst["evaluations"]
+        ]
         issues = sum(ch["is_issue"] for a in sc["answers"] for ch in a["checks"])
         assert issues == sum(ch["isIssue"] for e in worst["evaluations"] for ch in e["qualityIssueChecks"])
 
@@ -370,8 +387,14 @@ async def test_quality_filters_exact(h: Harness):
 # ---------------------------------------------------------------- budget
 BUDGET_CALLS = [
     ("get_coding_results", {"job_id": "895bdb2a-11e0-4aba-b65c-c5a58cac39f0"}),
-    ("get_coding_results", {"job_id": "895bdb2a-11e0-4aba-b65c-c5a58cac39f0", "question_id": "__Q0__", "examples_per_code": 5}),
-    ("get_coding_results", {"job_id": "895bdb2a-11e0-4aba-b65c-c5a58cac39f0", "question_id": "__Q0__", "code_id": "__C0__"}),
+    (
+        "get_coding_results",
+        {"job_id": "895bdb2a-11e0-4aba-b65c-c5a58cac39f0", "question_id": "__Q0__", "examples_per_code": 5},
+    ),
+    (
+        "get_coding_results",
+        {"job_id": "895bdb2a-11e0-4aba-b65c-c5a58cac39f0", "question_id": "__Q0__", "code_id": "__C0__"},
+    ),
     ("get_coding_results", {"job_id": SC_ONE_CALL[0], "question_id": "Q1", "examples_per_code": 5}),
     ("get_coding_results", {"job_id": SC_ONE_CALL[0], "question_id": "Q1", "code_id": "__SC0__"}),
     ("get_quality_results", {"job_id": DQ[0]}),
@@ -385,7 +408,12 @@ async def test_budget_every_mode(h: Harness):
     big = max(raw["responseCodes"], key=lambda code: len(code["responses"]))
     sc_code = h.sb.raw_surveycoder_job(SC_ONE_CALL[0])["result"]["codebook"][0]["id"]
     worst = max(h.sb.raw_quality(DQ[0])["results"]["items"], key=lambda i: len(i["evaluations"]))
-    subst = {"__Q0__": raw["questionIdentifier"], "__C0__": str(big["id"]), "__SC0__": sc_code, "__R0__": worst["responseIdentifier"]}
+    subst = {
+        "__Q0__": raw["questionIdentifier"],
+        "__C0__": str(big["id"]),
+        "__SC0__": sc_code,
+        "__R0__": worst["responseIdentifier"],
+    }
     async with h.client() as c:
         for name, args in BUDGET_CALLS:
             args = {k: subst.get(v, v) if isinstance(v, str) else v for k, v in args.items()}

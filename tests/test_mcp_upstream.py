@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from server.sandbox import Fault
-from tests.mcp_support import Harness, h, text_of  # noqa: F401
+from tests.mcp_support import Harness, text_of
 
 pytestmark = pytest.mark.anyio
+pytest_plugins = ["tests.mcp_support"]
 
 CODING = "8d8e423d-47c4-4c67-869f-bc3b50931b51"
 DQ = "c3aab4a1-f49d-4b87-a3d3-415a7f8a0274"
@@ -71,7 +72,9 @@ async def test_permanent_503_gives_up_with_facts(h: Harness, route, tool, args, 
     assert h.sb.faults.calls(route) == h.settings.max_attempts
 
 
-@pytest.mark.parametrize("fault", [Fault.invalid_json(), Fault.truncated()], ids=["invalid_json", "truncated"])
+@pytest.mark.parametrize(
+    "fault", [Fault.invalid_json(), Fault.truncated()], ids=["invalid_json", "truncated"]
+)
 @pytest.mark.parametrize(
     "route, tool, args, label",
     [
@@ -98,7 +101,9 @@ async def test_drop_once_then_success(h: Harness, route, tool, args):
 
 async def test_list_jobs_survives_surveycoder_down(h: Harness):
     h.sb.faults.add("surveycoder.jobs.list", Fault.status(503))
-    r = await h.call("list_jobs", {"limit": 100}, settings=dataclasses.replace(h.settings, request_deadline=3.0))
+    r = await h.call(
+        "list_jobs", {"limit": 100}, settings=dataclasses.replace(h.settings, request_deadline=3.0)
+    )
     assert r.is_error is False
     sc = r.structured_content
     want = {row["id"] for row in h.sb.jobs() if row["provider"] == "aftercare"}
@@ -112,7 +117,9 @@ async def test_list_jobs_survives_surveycoder_down(h: Harness):
 async def test_list_jobs_survives_aftercare_down(h: Harness):
     h.sb.faults.add("aftercare.coding.get", Fault.status(503))
     h.sb.faults.add("aftercare.dq.get", Fault.status(503))
-    r = await h.call("list_jobs", {"limit": 100}, settings=dataclasses.replace(h.settings, request_deadline=3.0))
+    r = await h.call(
+        "list_jobs", {"limit": 100}, settings=dataclasses.replace(h.settings, request_deadline=3.0)
+    )
     assert r.is_error is False
     sc = r.structured_content
     want = {row["id"] for row in h.sb.jobs() if row["provider"] == "surveycoder"}
@@ -198,19 +205,31 @@ async def test_queued_aftercare_job_completes_when_clock_advances(h: Harness):
     async with h.client() as c:
         r = await c.call_tool("list_jobs", {"provider": "aftercare", "limit": 100})
         (j,) = [x for x in r.structured_content["jobs"] if x["id"] == job_id]
-        assert (j["status"], j["provider_status"], j["dated_by"]) == ("queued", "queued", "first_seen_in_status")
+        assert (j["status"], j["provider_status"], j["dated_by"]) == (
+            "queued",
+            "queued",
+            "first_seen_in_status",
+        )
         h.sb.clock.advance(6 * 3600)
         assert next(row for row in h.sb.jobs() if row["id"] == job_id)["status"] == "completed"
         r = await c.call_tool("list_jobs", {"provider": "aftercare", "limit": 100})
         (j,) = [x for x in r.structured_content["jobs"] if x["id"] == job_id]
-        assert (j["status"], j["provider_status"], j["dated_by"]) == ("completed", "completed", "completed_at")
+        assert (j["status"], j["provider_status"], j["dated_by"]) == (
+            "completed",
+            "completed",
+            "completed_at",
+        )
         completed_at = h.sb.raw_coding(job_id)["results"]["completedAt"]
         from datetime import datetime
 
-        assert datetime.fromisoformat(j["dated_at"]) == datetime.fromisoformat(completed_at.replace("Z", "+00:00"))
+        assert datetime.fromisoformat(j["dated_at"]) == datetime.fromisoformat(
+            completed_at.replace("Z", "+00:00")
+        )
         r = await c.call_tool("get_coding_results", {"job_id": job_id})
         assert r.is_error is False
-        assert r.structured_content["questions_total"] == len(h.sb.raw_coding(job_id)["results"]["questionCodes"])
+        assert r.structured_content["questions_total"] == len(
+            h.sb.raw_coding(job_id)["results"]["questionCodes"]
+        )
 
 
 async def test_surveycoder_progress_advances(h: Harness):
@@ -222,4 +241,8 @@ async def test_surveycoder_progress_advances(h: Harness):
     raw = h.sb.raw_surveycoder_job(job_id)["progress"]
     assert r1["status"] == "running"
     assert r2["progress"]["processed"] > r1["progress"]["processed"]
-    assert r2["progress"] == {"processed": raw["processed"], "total": raw["total"], "percent": raw["percentage"]}
+    assert r2["progress"] == {
+        "processed": raw["processed"],
+        "total": raw["total"],
+        "percent": raw["percentage"],
+    }
