@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, cli_logging, set_nodelay  # noqa: E402
+from _common import ROOT, cli_logging, set_nodelay
 
 SCALE = 100_000
 PAGE_SIZE = 1000
@@ -279,9 +279,13 @@ def phases(raw_pages: list[bytes], job_id: str) -> list[tuple[str, float]]:
         return value
 
     bodies = timed("json.loads of every page", lambda: [json.loads(b) for b in raw_pages])
-    pages = timed("BatchCodingResponse.model_validate", lambda: [BatchCodingResponse.model_validate(b) for b in bodies])
-    succ = timed("BatchCodingSuccess.model_validate (results)",
-                 lambda: [BatchCodingSuccess.model_validate(p.results) for p in pages])
+    pages = timed(
+        "BatchCodingResponse.model_validate", lambda: [BatchCodingResponse.model_validate(b) for b in bodies]
+    )
+    succ = timed(
+        "BatchCodingSuccess.model_validate (results)",
+        lambda: [BatchCodingSuccess.model_validate(p.results) for p in pages],
+    )
     merger = aftercare_mapping.CodingMerger()
     timed("CodingMerger.add_page", lambda: [merger.add_page(p.questionCodes) for p in succ])
     results = aftercare_mapping.coding_results(job_id=job_id, survey=None, completed_at=None, merger=merger)
@@ -306,7 +310,9 @@ def memory_child(info_json: str) -> int:
     before = rss_mb()
     with tempfile.TemporaryDirectory(prefix="bench-100k-mem-") as tmp:
         res = anyio.run(cold_and_warm, info, tmp, 0)
-    print(json.dumps({"rss_before_mb": before, "maxrss_mb": maxrss_mb(), "cold_s": res["cold_s"]}), flush=True)
+    print(
+        json.dumps({"rss_before_mb": before, "maxrss_mb": maxrss_mb(), "cold_s": res["cold_s"]}), flush=True
+    )
     return 0
 
 
@@ -387,24 +393,55 @@ def main() -> int:
     print(f"overview: questions {last['questions']} responses {last['responses']} (sum {total_responses:,})")
     print(f"{'measure':<52}{'value':>12}  {'target':<12}{'result':<6} detail")
     rows = [
-        ("(a) baseline: httpx page loop + json parse, median", f"{med_base:.2f} s", "", "",
-         f"samples {[round(x, 2) for x in base_s]}"),
-        ("(b) cold get_coding_results, median", f"{med_cold:.2f} s", "", "",
-         f"samples {[round(x, 2) for x in cold_s]}"),
+        (
+            "(a) baseline: httpx page loop + json parse, median",
+            f"{med_base:.2f} s",
+            "",
+            "",
+            f"samples {[round(x, 2) for x in base_s]}",
+        ),
+        (
+            "(b) cold get_coding_results, median",
+            f"{med_cold:.2f} s",
+            "",
+            "",
+            f"samples {[round(x, 2) for x in cold_s]}",
+        ),
         ("(b) ratio cold / baseline", f"{ratio:.2f}", f"<= {TARGET_RATIO}", verdict(ok_ratio), ""),
-        (f"(c) warm drill-down, median of {len(warm_ms)}", f"{med_warm:.1f} ms", f"<= {TARGET_WARM_MS:.0f} ms",
-         verdict(ok_warm),
-         f"max {max(warm_ms):.1f} ms; calls {last.get('warm_kinds')}; "
-         f"speed-up over cold {med_cold * 1000 / med_warm:.0f}x" if warm_ms else ""),
-        ("(d) peak RSS, server process (cold path)", f"{mem['maxrss_mb']:.0f} MB", f"<= {TARGET_RSS_MB:.0f} MB",
-         verdict(ok_mem),
-         f"RSS after imports {mem['rss_before_mb']:.0f} MB -> +{mem['maxrss_mb'] - mem['rss_before_mb']:.0f} MB; "
-         f"child cold {mem['cold_s']:.2f} s"),
-        ("(d) peak RSS, sandbox process (for reference)",
-         f"{sandbox_rss:.0f} MB" if sandbox_rss else "n/a", "", "", "not part of the target"),
+        (
+            f"(c) warm drill-down, median of {len(warm_ms)}",
+            f"{med_warm:.1f} ms",
+            f"<= {TARGET_WARM_MS:.0f} ms",
+            verdict(ok_warm),
+            f"max {max(warm_ms):.1f} ms; calls {last.get('warm_kinds')}; "
+            f"speed-up over cold {med_cold * 1000 / med_warm:.0f}x"
+            if warm_ms
+            else "",
+        ),
+        (
+            "(d) peak RSS, server process (cold path)",
+            f"{mem['maxrss_mb']:.0f} MB",
+            f"<= {TARGET_RSS_MB:.0f} MB",
+            verdict(ok_mem),
+            f"RSS after imports {mem['rss_before_mb']:.0f} MB -> "
+            f"+{mem['maxrss_mb'] - mem['rss_before_mb']:.0f} MB; "
+            f"child cold {mem['cold_s']:.2f} s",
+        ),
+        (
+            "(d) peak RSS, sandbox process (for reference)",
+            f"{sandbox_rss:.0f} MB" if sandbox_rss else "n/a",
+            "",
+            "",
+            "not part of the target",
+        ),
         ("(e) raw JSON tokens, sum ceil(bytes/4) of pages", f"{raw_tokens:,}", "", "", ""),
-        ("(e) summary tokens, text / structured", f"{last['text_tokens']:,} / {last['structured_tokens']:,}",
-         "", "", f"raw / summary = {raw_tokens / summary_tokens:,.0f}x (vs the larger channel)"),
+        (
+            "(e) summary tokens, text / structured",
+            f"{last['text_tokens']:,} / {last['structured_tokens']:,}",
+            "",
+            "",
+            f"raw / summary = {raw_tokens / summary_tokens:,.0f}x (vs the larger channel)",
+        ),
     ]
     for label, value, target, res, detail in rows:
         print(f"{label:<52}{value:>12}  {target:<12}{res:<6} {detail}")
@@ -412,7 +449,9 @@ def main() -> int:
         print("(f) cold-path CPU stages, timed one by one on the fetched pages (same process, single run):")
         for label, secs in breakdown:
             print(f"      {label:<46}{secs * 1000:8.0f} ms")
-        print(f"      {'sum of stages (fetch not included)':<46}{sum(s for _, s in breakdown) * 1000:8.0f} ms")
+        print(
+            f"      {'sum of stages (fetch not included)':<46}{sum(s for _, s in breakdown) * 1000:8.0f} ms"
+        )
     ok = ok_ratio and ok_warm and ok_mem
     print(f"overall: {verdict(ok)}")
     return 1 if (args.strict and not ok) else 0

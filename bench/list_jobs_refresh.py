@@ -34,13 +34,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import cli_logging, set_nodelay  # noqa: E402
-from mcp import Client  # noqa: E402
+from _common import cli_logging, set_nodelay
+from mcp import Client
 
-from server.app import build_server  # noqa: E402
-from server.sandbox import Fault, Sandbox, SandboxServer  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from server.store import Store  # noqa: E402
+from server.app import build_server
+from server.sandbox import Fault, Sandbox, SandboxServer
+from server.settings import Settings
+from server.store import Store
 
 TARGET_S = 1.5
 LATENCY_S = 0.1
@@ -159,21 +159,35 @@ def main() -> int:
     shown = len(structured.get("jobs", []))
     counts_ok = total == n and counts.get("queued") == n and shown == 20
     ok = med <= TARGET_S and counts_ok
-    print(f"list_jobs_refresh: {n} tracked queued Aftercare jobs, {LATENCY_S * 1000:.0f} ms injected latency per call")
+    print(
+        f"list_jobs_refresh: {n} tracked queued Aftercare jobs, "
+        f"{LATENCY_S * 1000:.0f} ms injected latency per call"
+    )
     print(f"{'measure':<58}{'seconds':>8}  detail")
     rows = [
-        (f"list_jobs(provider=aftercare, limit=20), median of {args.runs}", med,
-         f"samples {[round(t, 2) for t in times]}"),
+        (
+            f"list_jobs(provider=aftercare, limit=20), median of {args.runs}",
+            med,
+            f"samples {[round(t, 2) for t in times]}",
+        ),
         ("baseline: sequential loop of the same GETs (httpx)", sequential, f"{per_call:.0f} ms per call"),
         ("ideal at concurrency 32: ceil(n/32) x per-call", -(-n // 32) * per_call / 1000, "lower bound"),
-        ("list_jobs, sandbox as shipped (no TCP_NODELAY)", med_shipped,
-         f"samples {[round(t, 2) for t in shipped_times]}; {shipped_call_ms:.0f} ms per call"),
+        (
+            "list_jobs, sandbox as shipped (no TCP_NODELAY)",
+            med_shipped,
+            f"samples {[round(t, 2) for t in shipped_times]}; {shipped_call_ms:.0f} ms per call",
+        ),
     ]
     for label, secs, detail in rows:
         print(f"{label:<58}{secs:>8.2f}  {detail}")
-    print(f"upstream GETs per list_jobs call: {upstream_calls:.0f}; tool/sequential ratio {med / sequential:.3f} "
-          f"(speed-up {sequential / med:.1f}x)")
-    print(f"answer: total={total} counts={counts} jobs shown={shown}  {'OK' if counts_ok else 'WRONG COUNTS'}")
+    print(
+        f"upstream GETs per list_jobs call: {upstream_calls:.0f}; "
+        f"tool/sequential ratio {med / sequential:.3f} "
+        f"(speed-up {sequential / med:.1f}x)"
+    )
+    print(
+        f"answer: total={total} counts={counts} jobs shown={shown}  {'OK' if counts_ok else 'WRONG COUNTS'}"
+    )
     print(f"target: median <= {TARGET_S} s  {'PASS' if ok else 'MISS'}")
     return 1 if (args.strict and not ok) else 0
 

@@ -100,6 +100,9 @@ def build_server(
         version=__version__,
         instructions=descriptions.SERVER_INSTRUCTIONS,
         lifespan=lifespan,
+        # Only takes effect when nothing configured logging first (the CLI does, from --log-level);
+        # in-process users (demo, tests, benchmarks) would otherwise log every request at INFO.
+        log_level="WARNING",
     )
     annotations = ToolAnnotations(
         read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
