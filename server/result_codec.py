@@ -26,7 +26,7 @@ from tools.models import (
     RespondentQuality,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _dt(value: datetime | None) -> str | None:
@@ -46,7 +46,7 @@ def _parse_error(value: list[str] | None) -> JobError | None:
 
 
 def _pack(payload: dict[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), 3)
+    return zlib.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), 1)
 
 
 def _unpack(blob: bytes) -> dict[str, Any] | None:
@@ -58,12 +58,18 @@ def _unpack(blob: bytes) -> dict[str, Any] | None:
 
 
 def _encode_node(node: CodeNode, responses: dict[str, str]) -> list[Any]:
-    assignments: dict[str, Any] = {}
-    for rid, a in node.assignments.items():
-        extra: list[Any] = [a.sentiment, a.confidence]
-        if a.text != responses.get(rid):
-            extra.append(a.text)
-        assignments[rid] = extra
+    """A node whose assignments carry nothing but the respondent's answer (all of Aftercare) is
+    stored as a plain id list; otherwise each id maps to [sentiment, confidence(, text)]."""
+    items = node.assignments.items()
+    if all(a.sentiment is None and a.confidence is None and a.text == responses.get(rid) for rid, a in items):
+        assignments: Any = list(node.assignments)
+    else:
+        assignments = {}
+        for rid, a in items:
+            extra: list[Any] = [a.sentiment, a.confidence]
+            if a.text != responses.get(rid):
+                extra.append(a.text)
+            assignments[rid] = extra
     return [
         node.code_id,
         node.label,
@@ -73,21 +79,30 @@ def _encode_node(node: CodeNode, responses: dict[str, str]) -> list[Any]:
     ]
 
 
-def _decode_node(raw: list[Any], responses: dict[str, str]) -> CodeNode:
+def _decode_node(raw: list[Any], responses: dict[str, str], shared: dict[str, Assignment]) -> CodeNode:
     code_id, label, bucket, assignments, children = raw
-    return CodeNode(
-        code_id=code_id,
-        label=label,
-        bucket=bucket,
-        assignments={
+    if isinstance(assignments, list):
+        decoded = {}
+        for rid in assignments:
+            plain = shared.get(rid)
+            if plain is None:
+                plain = shared[rid] = Assignment(responses.get(rid, ""))
+            decoded[rid] = plain
+    else:
+        decoded = {
             rid: Assignment(
                 text=extra[2] if len(extra) > 2 else responses.get(rid, ""),
                 sentiment=extra[0],
                 confidence=extra[1],
             )
             for rid, extra in assignments.items()
-        },
-        children=[_decode_node(c, responses) for c in children],
+        }
+    return CodeNode(
+        code_id=code_id,
+        label=label,
+        bucket=bucket,
+        assignments=decoded,
+        children=[_decode_node(c, responses, shared) for c in children],
     )
 
 
@@ -130,7 +145,7 @@ def decode_coding(blob: bytes) -> CodingResults | None:
             QuestionCoding(
                 question_id=q["id"],
                 question_text=q["text"],
-                codes=[_decode_node(n, responses) for n in q["codes"]],
+                codes=[_decode_node(n, responses, {}) for n in q["codes"]],
                 responses=responses,
                 uncoded_reported=q["uncoded_reported"],
             )

@@ -9,6 +9,7 @@ README) until ``nextCursor`` is null; a cursor that repeats is a broken contract
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -53,6 +54,34 @@ class AftercareClient:
             return DataQualityBatchResponse.model_validate(reply.body)
         except ValidationError as exc:
             raise contract_error(LABEL, "data-quality job", exc, reply.request_id) from None
+
+    async def coding_result_pages(self, job_id: str, first: BatchCodingResponse) -> AsyncIterator[Any]:
+        """Yield the raw ``results`` body of ``first`` and of every following page, unvalidated.
+
+        Validation of a page (the expensive part) is left to the consumer so it can run in a worker
+        thread while this generator already fetches the next page; only the cursor is read here.
+        """
+        results: Any = first.results
+        seen: set[str] = set()
+        while True:
+            yield results
+            cursor = results.get("nextCursor") if isinstance(results, dict) else None
+            if cursor is None:
+                return
+            if not isinstance(cursor, str) or not cursor:
+                raise UpstreamError(
+                    "Aftercare returned a page cursor that is not text; "
+                    "the results cannot be read completely.",
+                    provider="aftercare",
+                )
+            check_cursor(cursor, seen)
+            page = await self.coding_page(job_id, cursor)
+            if page is None:
+                raise UpstreamError(
+                    "Aftercare stopped recognising the job while paging its results; try again.",
+                    provider="aftercare",
+                )
+            results = page.results
 
     async def quality_pages(
         self, job_id: str, first: DataQualityBatchResponse

@@ -55,37 +55,47 @@ class _QuestionAcc:
     roots: list[CodeNode] = field(default_factory=list)
     nodes: dict[str, CodeNode] = field(default_factory=dict)
     responses: dict[str, str] = field(default_factory=dict)
+    assignments: dict[str, Assignment] = field(default_factory=dict)
+    """One ``Assignment`` per respondent, shared by every code it sits in (Aftercare has no
+    per-code sentiment or confidence), so a 100k-response job allocates 100k of them, not 180k."""
 
 
 class CodingMerger:
-    """Accumulates the pages of one completed coding job into a single tree per question."""
+    """Accumulates the validated pages of one completed coding job into one tree per question."""
 
     def __init__(self) -> None:
         self._questions: dict[str, _QuestionAcc] = {}
 
     def add_page(self, question_codes: list[QuestionCodeData]) -> None:
         for question in question_codes:
-            acc = self._questions.get(question.questionIdentifier)
+            qid = question["questionIdentifier"]
+            acc = self._questions.get(qid)
             if acc is None:
-                acc = self._questions[question.questionIdentifier] = _QuestionAcc(text=question.question)
-            for code in question.responseCodes:
+                acc = self._questions[qid] = _QuestionAcc(text=question["question"])
+            for code in question["responseCodes"]:
                 self._merge(acc, code, acc.roots)
 
     def _merge(self, acc: _QuestionAcc, code: ResponseCode, siblings: list[CodeNode]) -> None:
-        code_id = str(code.id)
+        code_id = str(code["id"])
         node = acc.nodes.get(code_id)
         if node is None:
-            node = CodeNode(code_id=code_id, label=code.label, bucket=classify_bucket(code.label))
+            node = CodeNode(code_id=code_id, label=code["label"], bucket=classify_bucket(code["label"]))
             acc.nodes[code_id] = node
             siblings.append(node)
-        assignments = node.assignments
+        node_assignments = node.assignments
+        shared = acc.assignments
         responses = acc.responses
-        for entry in code.responses:
-            rid = entry.responseIdentifier
-            if rid not in assignments:
-                assignments[rid] = Assignment(text=entry.answer)
-            responses.setdefault(rid, entry.answer)
-        for sub in code.subCodes:
+        for entry in code["responses"]:
+            rid = entry["responseIdentifier"]
+            if rid in node_assignments:
+                continue
+            assignment = shared.get(rid)
+            if assignment is None:
+                answer = entry["answer"]
+                assignment = shared[rid] = Assignment(answer)
+                responses[rid] = answer
+            node_assignments[rid] = assignment
+        for sub in code["subCodes"]:
             self._merge(acc, sub, node.children)
 
     def questions(self) -> list[QuestionCoding]:
