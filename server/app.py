@@ -90,7 +90,10 @@ def build_server(
                     now=clock,
                 )
                 logger.info("survey-jobs-mcp %s ready (data dir %s)", __version__, settings.data_dir)
-                yield AppState(source=source, store=store, tz=tz or local_tz(), clock=clock)
+                try:
+                    yield AppState(source=source, store=store, tz=tz or local_tz(), clock=clock)
+                finally:
+                    source.close()  # flush pending result-cache writes before the store closes
         finally:
             store.close()
 

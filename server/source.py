@@ -15,16 +15,18 @@ Responsibilities, in the order a tool call meets them:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TypeVar
 
 import anyio
+from pydantic import ValidationError
 
 from tools.errors import CredentialsError, JobNotFound, NotReady, SurveyJobsError, UpstreamError, WrongJobKind
 from tools.ids import detect_provider, normalize_job_id
 from tools.jobs_view import normalize_status
 from tools.models import (
-    CODING_KINDS,
     CodingResults,
     Job,
     JobError,
@@ -32,21 +34,27 @@ from tools.models import (
     Progress,
     Provider,
     QualityReport,
+    RespondentQuality,
 )
 from tools.source import JobListing, ProgressFn, ProviderFailure
 
 from . import result_codec
 from .providers import aftercare_mapping, surveycoder_mapping
-from .providers.aftercare import AftercareClient, check_cursor
+from .providers.aftercare import AftercareClient
 from .providers.aftercare_wire import (
+    BATCH_CODING_SUCCESS,
+    BatchCodingCompletion,
     BatchCodingErrorDetails,
     BatchCodingResponse,
-    BatchCodingSuccess,
     DataQualityBatchResponse,
 )
 from .providers.surveycoder import LIST_LIMIT, SurveyCoderClient
 from .providers.surveycoder_wire import JobSummary
+from .providers.transport import contract_error
 from .store import Store, TrackedJob
+
+T = TypeVar("T")
+P = TypeVar("P")
 
 logger = logging.getLogger("survey_jobs_mcp.source")
 
@@ -72,6 +80,9 @@ class LiveSource:
         self._now = now
         self._unavailable = {"aftercare": aftercare_unavailable, "surveycoder": surveycoder_unavailable}
         self._refresh_limit = anyio.CapacityLimiter(refresh_concurrency)
+        # One writer thread: cache writes are serialised and never delay an answer.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-cache")
+        self._pending_writes: dict[str, Callable[[], None]] = {}
 
     # ---------------------------------------------------------------- provider access
     def _aftercare_client(self) -> AftercareClient:
@@ -140,12 +151,12 @@ class LiveSource:
         results = page.results
         if isinstance(results, dict):
             if page.status == "completed" and "completedAt" in results:
-                completed_at = BatchCodingSuccess.model_validate(results).completedAt
+                completed_at = _completion_time(results)
             elif page.status in ("partial_failure", "total_failure") and "code" in results:
                 details = BatchCodingErrorDetails.model_validate(results)
                 error = JobError(code=details.code, message=details.message)
             elif "completedAt" in results:  # a partial failure that does carry results
-                completed_at = BatchCodingSuccess.model_validate(results).completedAt
+                completed_at = _completion_time(results)
         normalize_status("aftercare", "coding", page.status)  # unknown status -> contract error below
         return await self._record(job_id, "coding", page.status, page.surveyIdentifier, completed_at, error)
 
@@ -283,11 +294,9 @@ class LiveSource:
         if provider == "surveycoder":
             return await self._surveycoder_coding(job_id)
         job_id = normalize_job_id(job_id)
-        cached = await anyio.to_thread.run_sync(self._store.cache_get, job_id)
+        cached = await self._cached(job_id, result_codec.decode_coding)
         if cached is not None:
-            results = await anyio.to_thread.run_sync(result_codec.decode_coding, cached)
-            if results is not None:
-                return results
+            return cached
         known = await anyio.to_thread.run_sync(self._store.get, job_id)
         tracked, first = await self._refresh_aftercare(job_id, known.kind if known else None)
         if tracked.kind == "data_quality":
@@ -297,20 +306,16 @@ class LiveSource:
         assert isinstance(first, BatchCodingResponse)
         _require_finished(self._aftercare_job(tracked), "get_coding_results")
         results = await self._page_coding(job_id, first, tracked, progress)
-        blob = await anyio.to_thread.run_sync(result_codec.encode_coding, results)
-        await anyio.to_thread.run_sync(lambda: self._store.cache_put(job_id, "coding", blob))
+        self._cache_later(job_id, "coding", result_codec.encode_coding, results)
         return results
 
     async def _page_coding(
         self, job_id: str, first: BatchCodingResponse, tracked: TrackedJob, progress: ProgressFn
     ) -> CodingResults:
-        client = self._aftercare_client()
         merger = aftercare_mapping.CodingMerger()
-        failure = None
-        if tracked.last_status == "partial_failure" and tracked.error:
-            failure = tracked.error
-        raw = first.results
-        if not (isinstance(raw, dict) and "questionCodes" in raw):
+        failure = tracked.error if tracked.last_status == "partial_failure" else None
+        completed_at: list[datetime] = []
+        if not (isinstance(first.results, dict) and "questionCodes" in first.results):
             # Per the published spec a partial failure carries only error details: nothing to show.
             return aftercare_mapping.coding_results(
                 job_id=job_id,
@@ -319,29 +324,22 @@ class LiveSource:
                 merger=merger,
                 failure=failure,
             )
-        page_results = _success(first)
-        completed_at = page_results.completedAt
-        seen: set[str] = set()
-        pages = 0
-        while True:
-            merger.add_page(page_results.questionCodes)
-            pages += 1
-            await progress(pages, None, f"Fetched {pages} page(s) of results from Aftercare")
-            cursor = page_results.nextCursor
-            if not cursor:
-                break
-            check_cursor(cursor, seen)
-            page = await client.coding_page(job_id, cursor)
-            if page is None:
-                raise UpstreamError(
-                    "Aftercare stopped recognising the job while paging its results; try again.",
-                    provider="aftercare",
-                )
-            page_results = _success(page)
+
+        def absorb(raw: object) -> None:
+            try:
+                page = BATCH_CODING_SUCCESS.validate_python(raw)
+            except ValidationError as exc:
+                raise contract_error("Aftercare", "coding results page", exc, None) from None
+            if not completed_at:
+                completed_at.append(page["completedAt"])
+            merger.add_page(page["questionCodes"])
+
+        pages = self._aftercare_client().coding_result_pages(job_id, first)
+        await consume_pipelined(pages, absorb, progress, "coding results from Aftercare")
         return aftercare_mapping.coding_results(
             job_id=job_id,
             survey=first.surveyIdentifier,
-            completed_at=completed_at,
+            completed_at=completed_at[0] if completed_at else None,
             merger=merger,
             failure=failure,
         )
@@ -372,11 +370,9 @@ class LiveSource:
                 f'data-quality jobs. Call get_coding_results(job_id="{job_id}").'
             )
         job_id = normalize_job_id(job_id)
-        cached = await anyio.to_thread.run_sync(self._store.cache_get, job_id)
+        cached = await self._cached(job_id, result_codec.decode_quality)
         if cached is not None:
-            report = await anyio.to_thread.run_sync(result_codec.decode_quality, cached)
-            if report is not None:
-                return report
+            return cached
         known = await anyio.to_thread.run_sync(self._store.get, job_id)
         tracked, first = await self._refresh_aftercare(job_id, known.kind if known else None)
         if tracked.kind != "data_quality":
@@ -385,30 +381,97 @@ class LiveSource:
             )
         assert isinstance(first, DataQualityBatchResponse)
         _require_finished(self._aftercare_job(tracked), "get_quality_results")
-        respondents = []
-        pages = 0
-        async for page in self._aftercare_client().quality_pages(job_id, first):
+        respondents: list[RespondentQuality] = []
+
+        def absorb(page: DataQualityBatchResponse) -> None:
             for item in page.results.items if page.results else []:
                 respondents.append(aftercare_mapping.respondent_quality(item, len(respondents) + 1))
-            pages += 1
-            await progress(
-                pages, None, f"Fetched {pages} page(s) ({len(respondents)} respondents) from Aftercare"
-            )
+
+        pages = self._aftercare_client().quality_pages(job_id, first)
+        await consume_pipelined(pages, absorb, progress, "data-quality results from Aftercare")
         report = QualityReport(job_id=job_id, survey=tracked.survey, respondents=respondents)
-        blob = await anyio.to_thread.run_sync(result_codec.encode_quality, report)
-        await anyio.to_thread.run_sync(lambda: self._store.cache_put(job_id, "quality", blob))
+        self._cache_later(job_id, "quality", result_codec.encode_quality, report)
         return report
 
+    # ---------------------------------------------------------------- result cache
+    async def _cached(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:
+        """Finished results from the local store (None if absent, unreadable or of an old format)."""
+        blob = await anyio.to_thread.run_sync(self._store.cache_get, job_id)
+        return None if blob is None else await anyio.to_thread.run_sync(decode, blob)
 
-def _success(page: BatchCodingResponse) -> BatchCodingSuccess:
-    from pydantic import ValidationError
+    def _cache_later(self, job_id: str, kind: str, encode: Callable[[T], bytes], value: T) -> None:
+        """Queue finished results for the store; written once the answer is out (``results_served``).
 
-    from .providers.transport import contract_error
+        Encoding 100,000 responses is CPU work that would otherwise compete (for the GIL) with
+        building the summary the assistant is waiting for.
+        """
+
+        def write() -> None:
+            try:
+                self._store.cache_put(job_id, kind, encode(value))
+            except Exception:  # a cache write must never break anything; the next call refetches
+                logger.warning("could not cache results of %s", job_id, exc_info=True)
+
+        self._pending_writes[job_id] = write
+
+    def results_served(self, job_id: str) -> None:
+        """The caller has answered from these results: persist them now, in the background."""
+        write = self._pending_writes.pop(normalize_job_id(job_id), None)
+        if write is not None:
+            self._writer.submit(write)
+
+    def close(self) -> None:
+        """Write whatever is still queued and wait for it (called when the server shuts down)."""
+        for job_id in list(self._pending_writes):
+            self.results_served(job_id)
+        self._writer.shutdown(wait=True)
+
+
+async def consume_pipelined(
+    pages: AsyncIterator[P], absorb: Callable[[P], None], progress: ProgressFn, what: str
+) -> int:
+    """Fetch page n+1 while a worker thread absorbs page n; report progress per page.
+
+    Validating and merging a page is CPU work; doing it in a thread lets the event loop keep the
+    next request in flight, so a 100-page job costs about the fetch time, not fetch + parse.
+    Errors from either side surface as the product error they are (not an exception group).
+    """
+    send, receive = anyio.create_memory_object_stream[P](max_buffer_size=1)
+    done = 0
+
+    async def produce() -> None:
+        async with send:
+            async for page in pages:
+                await send.send(page)
 
     try:
-        return BatchCodingSuccess.model_validate(page.results)
-    except ValidationError as exc:
-        raise contract_error("Aftercare", "coding results page", exc, None) from None
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(produce)
+            async with receive:
+                async for page in receive:
+                    await anyio.to_thread.run_sync(absorb, page)
+                    done += 1
+                    await progress(done, None, f"Read {done} page(s) of {what}")
+    except BaseExceptionGroup as group:
+        raise _first_product_error(group) from None
+    return done
+
+
+def _first_product_error(group: BaseExceptionGroup) -> BaseException:
+    matched = group.subgroup(lambda exc: isinstance(exc, SurveyJobsError))
+    if matched is None:
+        return group
+    first: BaseException = matched
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
+
+
+def _completion_time(results: dict) -> datetime | None:
+    try:
+        return BatchCodingCompletion.model_validate(results).completedAt
+    except ValidationError:
+        return None  # the full page validation reports the broken contract with its location
 
 
 def _require_finished(job: Job, tool: str) -> None:
@@ -462,4 +525,4 @@ def surveycoder_job(job: JobSummary) -> Job:
     )
 
 
-__all__ = ["CODING_KINDS", "LiveSource", "surveycoder_job"]
+__all__ = ["LiveSource", "consume_pipelined", "surveycoder_job"]

@@ -10,22 +10,28 @@ facts, validated by the SDK against the advertised output schema.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, tzinfo
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
-from .coding_summary import CodingIndex, CodingSummaryOut, build_coding_index, summarise_coding
+from .coding_summary import CodingSummaryOut, build_coding_index, summarise_coding
+from .errors import UpstreamError
 from .ids import detect_provider, normalize_job_id
 from .jobs_view import GetJobOut, ListJobsOut, get_job_view, list_jobs_view
-from .quality_summary import QualityIndex, QualitySummaryOut, build_quality_index, summarise_quality
+from .quality_summary import QualitySummaryOut, build_quality_index, summarise_quality
 from .source import JobSource, ProgressFn
 from .summary import Summary
 from .timewindow import resolve_window
 from .tokens import DEFAULT_TOKENS, MAX_TOKENS, MIN_TOKENS
+
+T = TypeVar("T")
+IndexT = TypeVar("IndexT")
 
 
 class IndexCache:
@@ -78,6 +84,53 @@ def _result(summary: Summary) -> CallToolResult:
     return CallToolResult(
         content=[TextContent(type="text", text=summary.text)], structured_content=summary.structured
     )
+
+
+TOOL_DEADLINE_S = 44.0
+"""Every tool answers within this (MCP clients time out at 60 s). Each upstream request has its own
+deadline in the HTTP layer, but one call may chain several requests (paging, coding-then-quality)."""
+
+
+@asynccontextmanager
+async def _deadline(what: str) -> AsyncIterator[None]:
+    try:
+        with anyio.fail_after(TOOL_DEADLINE_S):
+            yield
+    except TimeoutError:
+        raise UpstreamError(
+            f"{what} took longer than {TOOL_DEADLINE_S:.0f} s and was stopped so the assistant gets an "
+            "answer before its client times out. The provider is slow right now: try again in a minute.",
+            provider="upstream",
+        ) from None
+
+
+@asynccontextmanager
+async def _results_index(
+    ctx: Context,
+    kind: str,
+    job_id: str,
+    fetch: Callable[[str, ProgressFn], Awaitable[T]],
+    build: Callable[[T], IndexT],
+) -> AsyncIterator[IndexT]:
+    """The summariser index of a finished job: from memory, else fetched (paged) and built once.
+
+    Fresh results are released to the source for caching only after the caller has built its
+    answer (the ``with`` body), so persisting them never competes with the answer for the CPU.
+    """
+    state = _state(ctx)
+    key = (kind, normalize_job_id(job_id))
+    index = state.indexes.get(key)
+    if index is not None:
+        yield index
+        return
+    async with _deadline(f"Reading the results of job {job_id}"):
+        data = await fetch(job_id, _progress(ctx))
+    try:
+        index = await anyio.to_thread.run_sync(build, data)
+        state.indexes.put(key, index)
+        yield index
+    finally:
+        state.source.results_served(job_id)
 
 
 JobId = Annotated[
@@ -143,7 +196,8 @@ async def list_jobs(
     # Validate the window before any upstream call: a typo should not cost a refresh round.
     resolve_window(since, until, now=now, tz=tz)
     upstream_status = _UPSTREAM_STATUS_HINT.get(status)
-    listing = await state.source.list_jobs(None if provider == "all" else provider, upstream_status)
+    async with _deadline("Listing jobs"):
+        listing = await state.source.list_jobs(None if provider == "all" else provider, upstream_status)
     summary = list_jobs_view(
         listing,
         status=status,
@@ -161,7 +215,8 @@ async def list_jobs(
 async def get_job(ctx: Context, job_id: JobId) -> Annotated[CallToolResult, GetJobOut]:
     detect_provider(job_id)
     state = _state(ctx)
-    job = await state.source.get_job(job_id)
+    async with _deadline(f"Looking up job {job_id}"):
+        job = await state.source.get_job(job_id)
     return _result(get_job_view(job, now=state.now(), tz=state.tz))
 
 
@@ -189,21 +244,16 @@ async def get_coding_results(
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, CodingSummaryOut]:
     detect_provider(job_id)
-    state = _state(ctx)
-    key = ("coding", normalize_job_id(job_id))
-    index: CodingIndex | None = state.indexes.get(key)
-    if index is None:
-        results = await state.source.get_coding_results(job_id, _progress(ctx))
-        index = await anyio.to_thread.run_sync(build_coding_index, results)
-        state.indexes.put(key, index)
-    summary = summarise_coding(
-        index,
-        question_id=question_id,
-        code_id=code_id,
-        max_tokens=max_tokens,
-        examples_per_code=examples_per_code,
-        cursor=cursor,
-    )
+    source = _state(ctx).source
+    async with _results_index(ctx, "coding", job_id, source.get_coding_results, build_coding_index) as index:
+        summary = summarise_coding(
+            index,
+            question_id=question_id,
+            code_id=code_id,
+            max_tokens=max_tokens,
+            examples_per_code=examples_per_code,
+            cursor=cursor,
+        )
     return _result(summary)
 
 
@@ -229,19 +279,16 @@ async def get_quality_results(
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, QualitySummaryOut]:
     detect_provider(job_id)
-    state = _state(ctx)
-    key = ("quality", normalize_job_id(job_id))
-    index: QualityIndex | None = state.indexes.get(key)
-    if index is None:
-        report = await state.source.get_quality_report(job_id, _progress(ctx))
-        index = await anyio.to_thread.run_sync(build_quality_index, report)
-        state.indexes.put(key, index)
-    summary = summarise_quality(
-        index,
-        issue_type=issue_type,
-        min_demerit=min_demerit,
-        respondent_id=respondent_id,
-        max_tokens=max_tokens,
-        cursor=cursor,
-    )
+    source = _state(ctx).source
+    async with _results_index(
+        ctx, "quality", job_id, source.get_quality_report, build_quality_index
+    ) as index:
+        summary = summarise_quality(
+            index,
+            issue_type=issue_type,
+            min_demerit=min_demerit,
+            respondent_id=respondent_id,
+            max_tokens=max_tokens,
+            cursor=cursor,
+        )
     return _result(summary)

@@ -57,3 +57,10 @@ class JobSource(Protocol):
     async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
         """Full data-quality report of a finished Aftercare data-quality job."""
         ...
+
+    def results_served(self, job_id: str) -> None:
+        """Called once an answer built from fetched results has been produced.
+
+        Lets the source do deferred work (persisting results to a cache) off the answer path.
+        """
+        ...
