@@ -82,19 +82,17 @@ class CodingMerger:
             node = CodeNode(code_id=code_id, label=code["label"], bucket=classify_bucket(code["label"]))
             acc.nodes[code_id] = node
             siblings.append(node)
-        node_assignments = node.assignments
-        shared = acc.assignments
-        responses = acc.responses
-        for entry in code["responses"]:
-            rid = entry["responseIdentifier"]
-            if rid in node_assignments:
-                continue
-            assignment = shared.get(rid)
-            if assignment is None:
-                answer = entry["answer"]
-                assignment = shared[rid] = Assignment(answer)
-                responses[rid] = answer
-            node_assignments[rid] = assignment
+        entries = code["responses"]
+        if entries:
+            # Comprehensions and dict.update keep the per-response work in C: this loop runs for
+            # every response of every page (~180,000 entries for a 100,000-response job).
+            shared = acc.assignments
+            rids = [entry["responseIdentifier"] for entry in entries]
+            new = [(r, e["answer"]) for r, e in zip(rids, entries, strict=True) if r not in shared]
+            if new:
+                acc.responses.update(new)
+                shared.update((rid, Assignment(answer)) for rid, answer in new)
+            node.assignments.update(zip(rids, map(shared.__getitem__, rids), strict=True))
         for sub in code["subCodes"]:
             self._merge(acc, sub, node.children)
 
