@@ -267,7 +267,7 @@ def phases(raw_pages: list[bytes], job_id: str) -> list[tuple[str, float]]:
     """Time the cold path's CPU stages one by one on already-fetched pages (uses product internals)."""
     from server import result_codec
     from server.providers import aftercare_mapping
-    from server.providers.aftercare_wire import BatchCodingResponse, BatchCodingSuccess
+    from server.providers.aftercare_wire import BATCH_CODING_SUCCESS, BatchCodingResponse
     from tools.coding_summary import build_coding_index
 
     out: list[tuple[str, float]] = []
@@ -283,13 +283,18 @@ def phases(raw_pages: list[bytes], job_id: str) -> list[tuple[str, float]]:
         "BatchCodingResponse.model_validate", lambda: [BatchCodingResponse.model_validate(b) for b in bodies]
     )
     succ = timed(
-        "BatchCodingSuccess.model_validate (results)",
-        lambda: [BatchCodingSuccess.model_validate(p.results) for p in pages],
+        "BATCH_CODING_SUCCESS.validate_python (results, worker thread)",
+        lambda: [BATCH_CODING_SUCCESS.validate_python(p.results) for p in pages],
     )
     merger = aftercare_mapping.CodingMerger()
-    timed("CodingMerger.add_page", lambda: [merger.add_page(p.questionCodes) for p in succ])
+    timed(
+        "CodingMerger.add_page (worker thread)", lambda: [merger.add_page(p["questionCodes"]) for p in succ]
+    )
     results = aftercare_mapping.coding_results(job_id=job_id, survey=None, completed_at=None, merger=merger)
-    timed("result_codec.encode_coding (cache blob)", lambda: result_codec.encode_coding(results))
+    timed(
+        "result_codec.encode_coding (cache blob, after the answer)",
+        lambda: result_codec.encode_coding(results),
+    )
     timed("build_coding_index", lambda: build_coding_index(results))
     return out
 

