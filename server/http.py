@@ -370,7 +370,8 @@ class ProviderHttp:
             else "the system keyring"
         )
         fix = (
-            f"update {self.info.env_var}"
+            f"set {self.info.env_var} to a valid key, or unset it and run "
+            f"`survey-jobs-mcp auth set {self.provider}` to keep the key in the keyring"
             if key.source == "env"
             else f"run `survey-jobs-mcp auth set {self.provider}` with a valid key"
         )

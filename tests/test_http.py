@@ -398,7 +398,9 @@ async def test_env_key_rejection_points_at_the_env_var(upstream: Upstream) -> No
     async with open_provider_http(
         "surveycoder", upstream.base_url, settings=FAST, env={"SURVEYCODER_API_KEY": KEY}
     ) as http:
-        with pytest.raises(CredentialsError, match="update SURVEYCODER_API_KEY"):
+        with pytest.raises(
+            CredentialsError, match=r"set SURVEYCODER_API_KEY to a valid key.*auth set surveycoder"
+        ):
             await http.get("/v2/jobs/o")
 
 

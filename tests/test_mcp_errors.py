@@ -301,11 +301,6 @@ async def test_rejected_key_from_env_says_rejected(h: Harness):
         assert "SurveyCoder rejected the API key" in msg and "SURVEYCODER_API_KEY" in msg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/http.py _rejected(): for a key from the environment the fix names only the env var, "
-    "not `survey-jobs-mcp auth set PROVIDER` as DESIGN.md Errors requires for a rejected key",
-)
 async def test_rejected_env_key_names_auth_set(h: Harness):
     msg = err(
         await h.call(
@@ -314,6 +309,7 @@ async def test_rejected_env_key_names_auth_set(h: Harness):
         "get_job",
     )
     assert "survey-jobs-mcp auth set aftercare" in msg
+    assert "AFTERCARE_API_KEY" in msg and "environment variable" in msg
 
 
 EVERY_CALL = [
