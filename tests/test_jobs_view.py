@@ -272,6 +272,26 @@ def test_provider_failure_note() -> None:
     assert "Note: Aftercare lists only tracked jobs." in s.text
 
 
+def test_both_providers_failing_never_claims_to_show_either() -> None:
+    listing = JobListing(
+        [],
+        failures=[
+            ProviderFailure("aftercare", "No Aftercare API key is configured."),
+            ProviderFailure("surveycoder", "HTTP 503 after 3 retries (request id r-12)"),
+        ],
+    )
+    s = view([], listing=listing)
+    assert "jobs only" not in s.text
+    assert (
+        "**Aftercare could not be read:** No Aftercare API key is configured; no Aftercare jobs listed."
+        in s.text
+    )
+    assert (
+        "**SurveyCoder could not be read:** HTTP 503 after 3 retries (request id r-12); no SurveyCoder jobs"
+        in s.text
+    )
+
+
 def test_dated_by_wording() -> None:
     jobs = [
         job(1, "failed", provider="aftercare", kind="data_quality", ago=timedelta(hours=2)),

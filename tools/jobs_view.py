@@ -486,11 +486,18 @@ class _ListContext:
     ) -> str:
         total = len(self.matching)
         lines = [self._title(), ""]
+        failed = {f["provider"] for f in failures}
         for f in failures:
             label = PROVIDER_LABELS.get(f["provider"], f["provider"])
-            others = " and ".join(PROVIDER_LABELS[p] for p in PROVIDERS if p != f["provider"])
-            outcome = f"showing {others} jobs only" if self.provider == "all" else f"no {label} jobs listed"
-            lines.append(f"**{label} could not be read:** {clean_label(f['message'], caps.note)}; {outcome}.")
+            others = " and ".join(PROVIDER_LABELS[p] for p in PROVIDERS if p not in failed)
+            # "showing X jobs only" is true only while some provider could still be read.
+            outcome = (
+                f"showing {others} jobs only"
+                if self.provider == "all" and others
+                else f"no {label} jobs listed"
+            )
+            message = clean_label(f["message"], caps.note).rstrip(". ")
+            lines.append(f"**{label} could not be read:** {message}; {outcome}.")
         if self.window.active:
             lines.append(f"**Window:** {self.window.describe()}")
         lines.append(f"**Times:** {_zone_name(self.tz, self.now)}; now {_short(self.now, self.tz)}")
