@@ -345,6 +345,11 @@ class LiveSource:
         )
 
     async def _surveycoder_coding(self, job_id: str) -> CodingResults:
+        # SurveyCoder jobs expire 24 h after creation: the local copy keeps finished results
+        # readable after that, and drill-downs after a restart need no request at all.
+        cached = await self._cached(job_id, result_codec.decode_coding)
+        if cached is not None:
+            return cached
         client = self._surveycoder_client()
         wire_job = await client.job(job_id)
         if wire_job is None:
@@ -358,9 +363,11 @@ class LiveSource:
             )
         _require_finished(job, "get_coding_results")
         result = client.coding_result(wire_job)
-        return surveycoder_mapping.coding_results(
+        results = surveycoder_mapping.coding_results(
             job_id=job_id, kind=job.kind, completed_at=job.updated_at, result=result
         )
+        self._cache_later(job_id, "coding", result_codec.encode_coding, results)
+        return results
 
     async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
         provider = detect_provider(job_id)

@@ -246,3 +246,17 @@ async def test_surveycoder_progress_advances(h: Harness):
         "total": raw["total"],
         "percent": raw["percentage"],
     }
+
+
+async def test_surveycoder_results_survive_restart_without_requests(h: Harness):
+    """SurveyCoder jobs expire upstream after 24 h: finished results are kept in the local store."""
+    job_id = "job_d5425bb9cfa5229130ee77b4"  # a completed one_call job of seed 7
+    async with h.client() as c:
+        first = await c.call_tool("get_coding_results", {"job_id": job_id, "question_id": "Q1"})
+    assert first.is_error is False
+    before = h.requests()
+    async with h.client() as c:  # fresh server, same data dir
+        again = await c.call_tool("get_coding_results", {"job_id": job_id, "question_id": "Q1"})
+    assert again.is_error is False
+    assert h.requests() == before  # not even a status request
+    assert again.structured_content == first.structured_content
