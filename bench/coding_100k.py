@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, cli_logging, set_nodelay
+from _common import ROOT, cli_logging
 
 SCALE = 100_000
 PAGE_SIZE = 1000
@@ -69,7 +69,6 @@ def serve_sandbox() -> int:
     job = next(r for r in sb.jobs() if r["survey"] == "BENCH-SCALE" and r["kind"] == "coding")
     sb.store.jobs[job["id"]].data()  # build the payload now, not inside a timed request
     with SandboxServer(sb) as srv:
-        set_nodelay(srv)
         info = {
             "aftercare_url": srv.aftercare_url,
             "surveycoder_url": srv.surveycoder_url,

@@ -34,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import cli_logging, set_nodelay
+from _common import cli_logging
 from mcp import Client
 
 from server.app import build_server
@@ -86,17 +86,6 @@ async def time_tool(settings: Settings, env: dict[str, str], runs: int) -> tuple
     return times, structured
 
 
-def per_call_ms(url: str, headers: dict[str, str], job_id: str, n: int = 10) -> float:
-    """Median latency of one GET on a fresh keep-alive connection (what each refresh costs)."""
-    with httpx.Client(base_url=url, headers=headers, timeout=30) as c:
-        samples = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            c.get(f"/api/v1/coding/{job_id}").raise_for_status()
-            samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1000
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=300)
@@ -108,7 +97,6 @@ def main() -> int:
 
     sb = Sandbox(seed=7, start=START, realtime=False)
     with SandboxServer(sb) as srv, tempfile.TemporaryDirectory(prefix="bench-refresh-") as tmp:
-        set_nodelay(srv, True)
         headers = {"X-Aftercare-Key": sb.keys.aftercare}
         with httpx.Client(base_url=srv.aftercare_url, headers=headers, timeout=30) as c:
             ids = create_jobs(c, n)
@@ -145,14 +133,7 @@ def main() -> int:
         times, structured = anyio.run(time_tool, settings, env, args.runs)
         upstream_calls = (sb.faults.calls(route) - calls_before) / args.runs
 
-        # Secondary: the sandbox as shipped (no TCP_NODELAY, see bench/_common.py), fresh connections.
-        set_nodelay(srv, False)
-        shipped_call_ms = per_call_ms(srv.aftercare_url, headers, ids[0])
-        shipped_times, _ = anyio.run(time_tool, settings, env, args.runs)
-        set_nodelay(srv, True)
-
     med = statistics.median(times)
-    med_shipped = statistics.median(shipped_times)
     per_call = sequential / n * 1000
     total = structured.get("total")
     counts = structured.get("counts", {})
@@ -172,11 +153,6 @@ def main() -> int:
         ),
         ("baseline: sequential loop of the same GETs (httpx)", sequential, f"{per_call:.0f} ms per call"),
         ("ideal at concurrency 32: ceil(n/32) x per-call", -(-n // 32) * per_call / 1000, "lower bound"),
-        (
-            "list_jobs, sandbox as shipped (no TCP_NODELAY)",
-            med_shipped,
-            f"samples {[round(t, 2) for t in shipped_times]}; {shipped_call_ms:.0f} ms per call",
-        ),
     ]
     for label, secs, detail in rows:
         print(f"{label:<58}{secs:>8.2f}  {detail}")
