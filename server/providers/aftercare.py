@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from pydantic import ValidationError
-
 from tools.errors import InvalidInput, UpstreamError
 
 from .aftercare_wire import BatchCodingResponse, DataQualityBatchResponse
-from .transport import JsonGetter, Reply, contract_error, unexpected_status
+from .transport import JsonGetter, Reply, unexpected_status, validated
 
 LABEL = "Aftercare"
 MAX_PAGES = 20_000
@@ -39,21 +37,13 @@ class AftercareClient:
 
     async def coding_page(self, job_id: str, cursor: str | None = None) -> BatchCodingResponse | None:
         reply = await self._get(f"/api/v1/coding/{job_id}", cursor)
-        if reply is None:
-            return None
-        try:
-            return BatchCodingResponse.model_validate(reply.body)
-        except ValidationError as exc:
-            raise contract_error(LABEL, "coding job", exc, reply.request_id) from None
+        return None if reply is None else validated(LABEL, reply, BatchCodingResponse, "coding job")
 
     async def quality_page(self, job_id: str, cursor: str | None = None) -> DataQualityBatchResponse | None:
         reply = await self._get(f"/api/v1/data-quality/batch/{job_id}", cursor)
-        if reply is None:
-            return None
-        try:
-            return DataQualityBatchResponse.model_validate(reply.body)
-        except ValidationError as exc:
-            raise contract_error(LABEL, "data-quality job", exc, reply.request_id) from None
+        return (
+            None if reply is None else validated(LABEL, reply, DataQualityBatchResponse, "data-quality job")
+        )
 
     async def coding_result_pages(self, job_id: str, first: BatchCodingResponse) -> AsyncIterator[Any]:
         """Yield the raw ``results`` body of ``first`` and of every following page, unvalidated.

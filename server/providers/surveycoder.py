@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from .surveycoder_wire import CodingResult, Job, JobEnvelope, JobListEnvelope, JobSummary
-from .transport import JsonGetter, contract_error, unexpected_status
+from .transport import JsonGetter, contract_error, unexpected_status, validated
 
 LABEL = "SurveyCoder"
 LIST_LIMIT = 100
@@ -21,10 +21,7 @@ class SurveyCoderClient:
             return None
         if reply.status != 200:
             raise unexpected_status(LABEL, reply)
-        try:
-            return JobEnvelope.model_validate(reply.body).data
-        except ValidationError as exc:
-            raise contract_error(LABEL, "job", exc, reply.request_id) from None
+        return validated(LABEL, reply, JobEnvelope, "job").data
 
     async def list_jobs(self, status: str | None = None, limit: int = LIST_LIMIT) -> list[JobSummary]:
         params = {"limit": str(limit)}
@@ -33,10 +30,7 @@ class SurveyCoderClient:
         reply = await self._http.get("/v2/jobs", params)
         if reply.status != 200:
             raise unexpected_status(LABEL, reply)
-        try:
-            return JobListEnvelope.model_validate(reply.body).data
-        except ValidationError as exc:
-            raise contract_error(LABEL, "job list", exc, reply.request_id) from None
+        return validated(LABEL, reply, JobListEnvelope, "job list").data
 
     @staticmethod
     def coding_result(job: Job) -> CodingResult:

@@ -8,9 +8,9 @@ errors, broken bodies) never reach a client: the HTTP layer has already retried 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from tools.errors import UpstreamError
 
@@ -19,6 +19,17 @@ from ..http import Reply
 
 class JsonGetter(Protocol):
     async def get(self, path: str, params: dict[str, str] | None = None) -> Reply: ...
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(provider_label: str, reply: Reply, model: type[M], what: str) -> M:
+    """The reply's body as ``model``, or the provider's contract error naming where it broke."""
+    try:
+        return model.model_validate(reply.body)
+    except ValidationError as exc:
+        raise contract_error(provider_label, what, exc, reply.request_id) from None
 
 
 def contract_error(
