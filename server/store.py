@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from tools.ids import canonical_job_id
 from tools.models import JobError
 
 T = TypeVar("T")
@@ -75,14 +76,9 @@ class TrackedJob:
     error: JobError | None
 
 
-def normalize_job_id(job_id: str, provider: str | None = None) -> str:
-    """Aftercare ids are UUIDs, compared case-insensitively; store them lower-case."""
-    job_id = job_id.strip()
-    return job_id.lower() if provider in (None, "aftercare") and _looks_like_uuid(job_id) else job_id
-
-
-def _looks_like_uuid(value: str) -> bool:
-    return len(value) == 36 and value.count("-") == 4
+def normalize_job_id(job_id: str) -> str:
+    """The store's key for ``job_id``: the product's canonical form, tolerant of stray whitespace."""
+    return canonical_job_id(job_id.strip())
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -164,7 +160,7 @@ class Store:
     # -- tracked jobs ----------------------------------------------------------------------------
     def track(self, job_id: str, provider: str, kind: str | None = None) -> TrackedJob:
         """Remember a job (idempotent); a known kind is filled in but never overwritten with None."""
-        job_id = normalize_job_id(job_id, provider)
+        job_id = normalize_job_id(job_id)
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO tracked_jobs (job_id, provider, kind, first_seen_at) VALUES (?, ?, ?, ?) "
@@ -187,7 +183,7 @@ class Store:
         checked_at: datetime | None = None,
     ) -> TrackedJob:
         """Store what the provider just said; ``status_changed_at`` moves only when the status changes."""
-        job_id = normalize_job_id(job_id, provider)
+        job_id = normalize_job_id(job_id)
         checked = _iso(checked_at or _now())
         with self._write() as conn:
             conn.execute(

@@ -57,8 +57,10 @@ def test_track_is_idempotent_and_lowercases_aftercare_ids(store: Store) -> None:
 
 
 def test_surveycoder_ids_keep_their_case() -> None:
-    assert normalize_job_id(SC_ID, "surveycoder") == SC_ID
-    assert normalize_job_id(f" {AC_ID} ", "aftercare") == AC_ID.lower()
+    assert normalize_job_id(SC_ID) == SC_ID
+    assert normalize_job_id(f" {AC_ID} ") == AC_ID.lower()
+    # Only a real UUID is lower-cased: a 36-character id with four dashes that is not one stays as is.
+    assert normalize_job_id("ABCDEFGH-ABCD-ABCD-ABCD-ABCDEFGHIJKL") == "ABCDEFGH-ABCD-ABCD-ABCD-ABCDEFGHIJKL"
 
 
 def test_record_status_moves_status_changed_at_only_on_change(store: Store) -> None:

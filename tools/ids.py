@@ -41,6 +41,13 @@ def detect_provider(job_id: str) -> Provider:
     )
 
 
+def canonical_job_id(job_id: str) -> str:
+    """The key form of an id; never raises: Aftercare UUIDs lower-cased (compared
+    case-insensitively), anything else unchanged."""
+    return job_id.lower() if AFTERCARE_JOB_RE.fullmatch(job_id) else job_id
+
+
 def normalize_job_id(job_id: str) -> str:
-    """Canonical form used as a store key: Aftercare UUIDs are compared case-insensitively."""
-    return job_id.lower() if detect_provider(job_id) == "aftercare" else job_id
+    """Validate ``job_id`` (``InvalidInput`` naming both formats) and return its key form."""
+    detect_provider(job_id)
+    return canonical_job_id(job_id)
