@@ -66,39 +66,20 @@ class LiveSource:
     def __init__(
         self,
         *,
-        aftercare: AftercareClient | None,
-        surveycoder: SurveyCoderClient | None,
+        aftercare: AftercareClient,
+        surveycoder: SurveyCoderClient,
         store: Store,
         now: Callable[[], datetime],
-        aftercare_unavailable: str | None = None,
-        surveycoder_unavailable: str | None = None,
         refresh_concurrency: int = REFRESH_CONCURRENCY,
     ) -> None:
         self._aftercare = aftercare
         self._surveycoder = surveycoder
         self._store = store
         self._now = now
-        self._unavailable = {"aftercare": aftercare_unavailable, "surveycoder": surveycoder_unavailable}
         self._refresh_limit = anyio.CapacityLimiter(refresh_concurrency)
         # One writer thread: cache writes are serialised and never delay an answer.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-cache")
         self._pending_writes: dict[str, Callable[[], None]] = {}
-
-    # ---------------------------------------------------------------- provider access
-    def _aftercare_client(self) -> AftercareClient:
-        if self._aftercare is None:
-            raise self._missing("aftercare")
-        return self._aftercare
-
-    def _surveycoder_client(self) -> SurveyCoderClient:
-        if self._surveycoder is None:
-            raise self._missing("surveycoder")
-        return self._surveycoder
-
-    def _missing(self, provider: Provider) -> SurveyJobsError:
-        from tools.errors import CredentialsError
-
-        return CredentialsError(self._unavailable[provider] or f"{provider} is not configured.")
 
     # ---------------------------------------------------------------- Aftercare jobs
     async def _record(
@@ -172,7 +153,7 @@ class LiveSource:
     async def _resolve_aftercare(
         self, job_id: str, known_kind: str | None
     ) -> tuple[JobKind, BatchCodingResponse | DataQualityBatchResponse]:
-        client = self._aftercare_client()
+        client = self._aftercare
         order: list[JobKind] = (
             ["data_quality", "coding"] if known_kind == "data_quality" else ["coding", "data_quality"]
         )
@@ -202,7 +183,7 @@ class LiveSource:
     async def get_job(self, job_id: str) -> Job:
         provider = detect_provider(job_id)
         if provider == "surveycoder":
-            job = await self._surveycoder_client().job(job_id)
+            job = await self._surveycoder.job(job_id)
             if job is None:
                 raise JobNotFound(
                     f"SurveyCoder has no job {job_id} (jobs expire 24 h after creation). "
@@ -219,7 +200,7 @@ class LiveSource:
 
         async def surveycoder() -> None:
             try:
-                jobs = await self._surveycoder_client().list_jobs(status=upstream_status, limit=LIST_LIMIT)
+                jobs = await self._surveycoder.list_jobs(status=upstream_status, limit=LIST_LIMIT)
             except SurveyJobsError as exc:
                 listing.failures.append(ProviderFailure(provider="surveycoder", message=str(exc)))
                 return
@@ -231,12 +212,6 @@ class LiveSource:
                 )
 
         async def aftercare() -> None:
-            try:
-                client_ready = self._aftercare_client()
-            except SurveyJobsError as exc:
-                listing.failures.append(ProviderFailure(provider="aftercare", message=str(exc)))
-                return
-            del client_ready
             tracked = await anyio.to_thread.run_sync(lambda: self._store.list_tracked("aftercare"))
             failed: list[str] = []
             key_failure: list[CredentialsError] = []
@@ -334,7 +309,7 @@ class LiveSource:
                 completed_at.append(page["completedAt"])
             merger.add_page(page["questionCodes"])
 
-        pages = self._aftercare_client().coding_result_pages(job_id, first)
+        pages = self._aftercare.coding_result_pages(job_id, first)
         await consume_pipelined(pages, absorb, progress, "coding results from Aftercare")
         return aftercare_mapping.coding_results(
             job_id=job_id,
@@ -350,7 +325,7 @@ class LiveSource:
         cached = await self._cached(job_id, result_codec.decode_coding)
         if cached is not None:
             return cached
-        client = self._surveycoder_client()
+        client = self._surveycoder
         wire_job = await client.job(job_id)
         if wire_job is None:
             raise JobNotFound(f"SurveyCoder has no job {job_id}. Call list_jobs to see recent jobs.")
@@ -394,7 +369,7 @@ class LiveSource:
             for item in page.results.items if page.results else []:
                 respondents.append(aftercare_mapping.respondent_quality(item, len(respondents) + 1))
 
-        pages = self._aftercare_client().quality_pages(job_id, first)
+        pages = self._aftercare.quality_pages(job_id, first)
         await consume_pipelined(pages, absorb, progress, "data-quality results from Aftercare")
         report = QualityReport(job_id=job_id, survey=tracked.survey, respondents=respondents)
         self._cache_later(job_id, "quality", result_codec.encode_quality, report)
