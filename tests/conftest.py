@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from keyring.backends import fail
 
 from server.sandbox import Sandbox, SandboxServer
+from tests.keyrings import MemoryKeyring, using_keyring
 
 # Shared harness modules imported by tests: rewrite their asserts too (pytest only does this
 # automatically for test modules and conftest files).
@@ -37,3 +39,17 @@ def sandbox() -> Iterator[Sandbox]:
 def sandbox_server(sandbox: Sandbox) -> Iterator[SandboxServer]:
     with SandboxServer(sandbox) as server:
         yield server
+
+
+@pytest.fixture
+def mem_keyring() -> Iterator[MemoryKeyring]:
+    """An empty in-memory keyring for the test."""
+    with using_keyring(MemoryKeyring()) as backend:
+        yield backend  # type: ignore[misc]
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """No usable keyring backend: what a headless Linux box has by default."""
+    with using_keyring(fail.Keyring()):
+        yield

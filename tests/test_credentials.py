@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import argparse
 import io
-from collections.abc import Iterator
 
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
 
 from server import auth_cli
 from server.credentials import (
@@ -25,57 +22,15 @@ from server.credentials import (
     resolve_key,
     set_key,
 )
+from tests.keyrings import MemoryKeyring
 from tools.errors import CredentialsError, InvalidInput
 
 CANARY_SC = "scp_live_CANARYcanary0123456789abcdefXYZ9"
 CANARY_AC = "ac-CANARY-7f3e9b2d4c1a8e6f5d0b"
 
 
-class MemoryKeyring(KeyringBackend):
-    """In-memory keyring (notes/mcp-sdk-2.md §5.5); set_keyring() bypasses ``priority``."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.store[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("not found") from None
-
-
 class EncryptedKeyring(MemoryKeyring):
     """Stands in for keyrings.alt's EncryptedKeyring: would ask for a master password via getpass."""
-
-
-@pytest.fixture
-def mem_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    try:
-        yield kr
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
 
 
 class TTYInput(io.StringIO):

@@ -5,11 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-import keyring
-import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
 
 from tests.mcp_support import Harness, all_output, text_of
 
@@ -221,48 +217,7 @@ async def test_max_tokens_bounds(h: Harness, budget):
 
 
 # ---------------------------------------------------------------- keys
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        try:
-            del self.store[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("not found") from None
-
-
-@pytest.fixture
-def mem_keyring():
-    previous = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    try:
-        yield kr
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def fail_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.mark.parametrize("backend", ["mem_keyring", "fail_keyring"])
+@pytest.mark.parametrize("backend", ["mem_keyring", "no_keyring"])
 async def test_missing_key_names_auth_set(h: Harness, backend, request):
     request.getfixturevalue(backend)
     async with h.client(env={}) as c:
