@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -166,29 +167,27 @@ def routes(sb: Sandbox, prefix: str) -> list[Route]:
 
         return endpoint
 
-    async def get_coding(request: Request) -> Response:
-        job_id = request.path_params["batchJobId"]
-        if not UUID_RE.fullmatch(job_id):
-            return aftercare_error(400, "INVALID_REQUEST", "Invalid batch job ID format")
-        job = sb.store.get(job_id.lower(), "aftercare", ("coding",))
-        if job is None:
-            return aftercare_error(404, "NOT_FOUND", "Batch job not found")
-        params = _page_params(sb, request, job.id)
-        if isinstance(params, Response):
-            return params
-        return json_response(coding_body(sb, job, *params))
+    def get_job(
+        kind: str, not_found: str, body: Callable[..., Any]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """GET of one batch job of ``kind``, with the spec's own 400/404 messages for that endpoint."""
 
-    async def get_quality(request: Request) -> Response:
-        job_id = request.path_params["batchJobId"]
-        if not UUID_RE.fullmatch(job_id):
-            return aftercare_error(400, "INVALID_REQUEST", "Invalid batch job ID format")
-        job = sb.store.get(job_id.lower(), "aftercare", ("data_quality",))
-        if job is None:
-            return aftercare_error(404, "NOT_FOUND", "Requested resource not found")
-        params = _page_params(sb, request, job.id)
-        if isinstance(params, Response):
-            return params
-        return json_response(quality_body(sb, job, *params))
+        async def handler(request: Request) -> Response:
+            job_id = request.path_params["batchJobId"]
+            if not UUID_RE.fullmatch(job_id):
+                return aftercare_error(400, "INVALID_REQUEST", "Invalid batch job ID format")
+            job = sb.store.get(job_id.lower(), "aftercare", (kind,))
+            if job is None:
+                return aftercare_error(404, "NOT_FOUND", not_found)
+            params = _page_params(sb, request, job.id)
+            if isinstance(params, Response):
+                return params
+            return json_response(body(sb, job, *params))
+
+        return handler
+
+    get_coding = get_job("coding", "Batch job not found", coding_body)
+    get_quality = get_job("data_quality", "Requested resource not found", quality_body)
 
     async def post_coding(request: Request) -> Response:
         body = await _json_body(request)
