@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -13,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.snapshot_support import check_summary_snapshot
 from tools.errors import InvalidInput
 from tools.jobs_view import (
     STATUS_FILTERS,
@@ -29,7 +27,6 @@ from tools.tokens import structured_tokens, text_tokens
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
 def sc_id(n: int) -> str:
@@ -528,15 +525,7 @@ def _showcase_jobs() -> list[Job]:
 
 
 def _check_snapshot(name: str, text: str, structured: dict) -> None:
-    md, js = SNAPSHOTS / f"{name}.md", SNAPSHOTS / f"{name}.json"
-    payload = json.dumps(structured, indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        md.write_text(text, encoding="utf-8")
-        js.write_text(payload, encoding="utf-8")
-    assert md.exists() and js.exists(), f"missing snapshot {name}; run with UPDATE_SNAPSHOTS=1"
-    assert text == md.read_text(encoding="utf-8")
-    assert payload == js.read_text(encoding="utf-8")
+    check_summary_snapshot(name, text, structured, indent=2)
 
 
 def test_snapshot_list() -> None:

@@ -7,29 +7,14 @@ Written when UPDATE_SNAPSHOTS=1, otherwise compared exactly. The sandbox clock i
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from tests.mcp_support import Harness, text_of
+from tests.snapshot_support import check_snapshot
 
 pytestmark = pytest.mark.anyio
 pytest_plugins = ["tests.mcp_support"]
-
-SNAPSHOTS = Path(__file__).parent / "snapshots"
-UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
-
-
-def check(name: str, content: str) -> None:
-    path = SNAPSHOTS / name
-    if UPDATE:
-        path.write_text(content, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} missing: run with UPDATE_SNAPSHOTS=1"
-    assert content == path.read_text(encoding="utf-8"), (
-        f"{name} changed; review and run with UPDATE_SNAPSHOTS=1"
-    )
 
 
 def no_leaks(h: Harness, content: str) -> None:
@@ -64,7 +49,7 @@ async def test_tools_schema_snapshot(h: Harness):
         }
         for t in tools
     }
-    check("mcp_tools.json", json.dumps(snap, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    check_snapshot("mcp_tools.json", json.dumps(snap, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 async def test_server_instructions_mention_list_jobs(h: Harness):
@@ -121,5 +106,5 @@ async def test_response_snapshot(h: Harness, name, tool, args):
     text = text_of(r)
     structured = json.dumps(r.structured_content, indent=2, ensure_ascii=False) + "\n"
     no_leaks(h, text + structured)
-    check(f"mcp_{name}.md", f"<!-- {tool} {json.dumps(args, sort_keys=True)} -->\n{text}\n")
-    check(f"mcp_{name}.json", structured)
+    check_snapshot(f"mcp_{name}.md", f"<!-- {tool} {json.dumps(args, sort_keys=True)} -->\n{text}\n")
+    check_snapshot(f"mcp_{name}.json", structured)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import statistics
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile import HOSTILE
+from tests.snapshot_support import check_summary_snapshot
 from tools.errors import InvalidInput
 from tools.models import (
     ISSUE_LABELS,
@@ -28,7 +27,6 @@ from tools.quality_summary import QualitySummaryOut, build_quality_index, summar
 from tools.quoting import plain_id
 from tools.tokens import structured_tokens, text_tokens
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 OUR_LINE = re.compile(r"^(#{1,2} |\*\*|- |\+\d|No |$)")
 OUR_HEADING = re.compile(r"^(# Data-quality results|# Respondent |## Worst respondents \d|## Answer \d)")
@@ -380,12 +378,4 @@ def test_snapshot(name: str, kw: dict) -> None:
     rep = hand_built()
     rep.failure = JobError("PARTIAL", "2 of 7 batches failed")
     s = summarise_quality(build_quality_index(rep), **kw)
-    md, js = SNAPSHOTS / f"{name}.md", SNAPSHOTS / f"{name}.json"
-    got_js = json.dumps(s.structured, indent=1, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        md.write_text(s.text, encoding="utf-8")
-        js.write_text(got_js, encoding="utf-8")
-    assert md.exists(), "run with UPDATE_SNAPSHOTS=1 to create the snapshot"
-    assert s.text == md.read_text(encoding="utf-8")
-    assert got_js == js.read_text(encoding="utf-8")
+    check_summary_snapshot(name, s.text, s.structured, indent=1)
