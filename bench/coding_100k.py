@@ -63,7 +63,7 @@ def serve_sandbox() -> int:
     """Child mode: build the scale sandbox, serve it, print one JSON line, exit when stdin closes."""
     from datetime import UTC, datetime
 
-    from server.sandbox import Sandbox, SandboxServer
+    from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 
     sb = Sandbox(seed=7, scale=SCALE, page_size=PAGE_SIZE, start=datetime(2026, 11, 23, 12, tzinfo=UTC))
     job = next(r for r in sb.jobs() if r["survey"] == "BENCH-SCALE" and r["kind"] == "coding")
@@ -156,7 +156,7 @@ def baseline(info: dict[str, Any], keep: list[bytes] | None = None) -> tuple[flo
 
 
 def _settings(info: dict[str, Any], data_dir: str) -> tuple[Any, dict[str, str]]:
-    from server.settings import Settings
+    from survey_jobs_mcp.server.settings import Settings
 
     settings = Settings.from_env(
         {
@@ -210,7 +210,7 @@ async def cold_and_warm(info: dict[str, Any], data_dir: str, warm_calls: int) ->
     """One cold call on a fresh server; then ``warm_calls`` drill-downs (0 = none)."""
     from mcp import Client
 
-    from server.app import build_server
+    from survey_jobs_mcp.server.app import build_server
 
     settings, env = _settings(info, data_dir)
     job_id = info["job_id"]
@@ -264,10 +264,10 @@ async def cold_and_warm(info: dict[str, Any], data_dir: str, warm_calls: int) ->
 
 def phases(raw_pages: list[bytes], job_id: str) -> list[tuple[str, float]]:
     """Time the cold path's CPU stages one by one on already-fetched pages (uses product internals)."""
-    from server import result_codec
-    from server.providers import aftercare_mapping
-    from server.providers.aftercare_wire import BATCH_CODING_SUCCESS, BatchCodingResponse
-    from tools.coding_summary import build_coding_index
+    from survey_jobs_mcp.server import result_codec
+    from survey_jobs_mcp.server.providers import aftercare_mapping
+    from survey_jobs_mcp.server.providers.aftercare_wire import BATCH_CODING_SUCCESS, BatchCodingResponse
+    from survey_jobs_mcp.tools.coding_summary import build_coding_index
 
     out: list[tuple[str, float]] = []
 
@@ -308,7 +308,7 @@ def memory_child(info_json: str) -> int:
     cli_logging()
     import mcp  # noqa: F401
 
-    import server.app  # noqa: F401
+    import survey_jobs_mcp.server.app  # noqa: F401
 
     info = json.loads(info_json)
     before = rss_mb()

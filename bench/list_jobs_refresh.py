@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import cli_logging
 from mcp import Client
 
-from server.app import build_server
-from server.sandbox import Fault, Sandbox, SandboxServer
-from server.settings import Settings
-from server.store import Store
+from survey_jobs_mcp.server.app import build_server
+from survey_jobs_mcp.server.sandbox import Fault, Sandbox, SandboxServer
+from survey_jobs_mcp.server.settings import Settings
+from survey_jobs_mcp.server.store import Store
 
 TARGET_S = 1.5
 LATENCY_S = 0.1

@@ -1,4 +1,4 @@
-"""``python -m server`` == the ``survey-jobs-mcp`` console script."""
+"""``python -m survey_jobs_mcp.server`` == the ``survey-jobs-mcp`` console script."""
 
 from .cli import main
 

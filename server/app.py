@@ -19,9 +19,9 @@ from datetime import UTC, datetime, tzinfo
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 
-from tools import descriptions, handlers
-from tools.handlers import IndexCache
-from tools.timewindow import local_tz
+from survey_jobs_mcp.tools import descriptions, handlers
+from survey_jobs_mcp.tools.handlers import IndexCache
+from survey_jobs_mcp.tools.timewindow import local_tz
 
 from . import __version__
 from .http import open_provider_http

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from tools.errors import CredentialsError, InvalidInput
+from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput
 
 from .credentials import (
     PROVIDER_INFO,

@@ -1,4 +1,4 @@
-"""Command line: ``survey-jobs-mcp [serve|auth|track|sandbox|demo]`` (also ``python -m server``).
+"""The survey-jobs-mcp command line (also ``python -m survey_jobs_mcp.server``).
 
 With no arguments it serves MCP over stdio, which is what a host app launches. Everything except
 the protocol goes to stderr through ``logging``: stdout belongs to the MCP client.

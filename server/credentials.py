@@ -24,7 +24,7 @@ from typing import Literal
 import keyring
 import keyring.errors
 
-from tools.errors import CredentialsError, InvalidInput
+from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput
 
 KEYRING_SERVICE = "survey-jobs-mcp"
 KeySource = Literal["env", "keyring"]

@@ -34,7 +34,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from tools.errors import CredentialsError, InvalidInput, UpstreamError
+from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput, UpstreamError
 
 from . import __version__
 from .credentials import ResolvedKey, provider_info, resolve_key, scrub

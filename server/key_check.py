@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import anyio
 
-from tools.errors import SurveyJobsError
+from survey_jobs_mcp.tools.errors import SurveyJobsError
 
 from .http import open_provider_http
 from .settings import Settings

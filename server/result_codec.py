@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from tools.models import (
+from survey_jobs_mcp.tools.models import (
     AnswerEvaluation,
     Assignment,
     CodeNode,

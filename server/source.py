@@ -23,10 +23,17 @@ from typing import TypeVar
 import anyio
 from pydantic import ValidationError
 
-from tools.errors import CredentialsError, JobNotFound, NotReady, SurveyJobsError, UpstreamError, WrongJobKind
-from tools.ids import detect_provider, normalize_job_id
-from tools.jobs_view import normalize_status
-from tools.models import (
+from survey_jobs_mcp.tools.errors import (
+    CredentialsError,
+    JobNotFound,
+    NotReady,
+    SurveyJobsError,
+    UpstreamError,
+    WrongJobKind,
+)
+from survey_jobs_mcp.tools.ids import detect_provider, normalize_job_id
+from survey_jobs_mcp.tools.jobs_view import normalize_status
+from survey_jobs_mcp.tools.models import (
     CodingResults,
     Job,
     JobError,
@@ -36,7 +43,7 @@ from tools.models import (
     QualityReport,
     RespondentQuality,
 )
-from tools.source import JobListing, ProgressFn, ProviderFailure
+from survey_jobs_mcp.tools.source import JobListing, ProgressFn, ProviderFailure
 
 from . import result_codec
 from .providers import aftercare_mapping, surveycoder_mapping

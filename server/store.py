@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from tools.ids import canonical_job_id
-from tools.models import JobError
+from survey_jobs_mcp.tools.ids import canonical_job_id
+from survey_jobs_mcp.tools.models import JobError
 
 T = TypeVar("T")
 

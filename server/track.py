@@ -12,8 +12,8 @@ from typing import TextIO
 
 import anyio
 
-from tools.errors import SurveyJobsError
-from tools.ids import detect_provider, normalize_job_id
+from survey_jobs_mcp.tools.errors import SurveyJobsError
+from survey_jobs_mcp.tools.ids import detect_provider, normalize_job_id
 
 from .settings import Settings
 from .store import Store

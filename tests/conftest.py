@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from keyring.backends import fail
 
-from server.sandbox import Sandbox, SandboxServer
+from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 from tests.keyrings import MemoryKeyring, using_keyring
 
 # Shared harness modules imported by tests: rewrite their asserts too (pytest only does this

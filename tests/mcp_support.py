@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 import mcp
 import pytest
 
-from server.app import build_server
-from server.embedded import track_sandbox_jobs
-from server.sandbox import Sandbox, SandboxServer
-from server.sandbox.faults import ROUTES
-from server.settings import Settings
+from survey_jobs_mcp.server.app import build_server
+from survey_jobs_mcp.server.embedded import track_sandbox_jobs
+from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
+from survey_jobs_mcp.server.sandbox.faults import ROUTES
+from survey_jobs_mcp.server.settings import Settings
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -113,7 +113,9 @@ def h(sandbox: Sandbox, sandbox_server: SandboxServer, tmp_path: Path) -> Harnes
 
 # ---- independent recounts from raw upstream bodies -------------------------------------------
 def classify(label: str) -> str | None:
-    from tools.buckets import classify_bucket  # the label vocabulary is a product rule, not a count
+    from survey_jobs_mcp.tools.buckets import (
+        classify_bucket,  # the label vocabulary is a product rule, not a count
+    )
 
     return classify_bucket(label)
 

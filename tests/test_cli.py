@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server.sandbox import Sandbox, SandboxServer
+from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 
 SCRIPT = Path(sys.executable).with_name("survey-jobs-mcp")
 CANARY = "scp_test_CANARYcanary0123456789abcdefXY"
@@ -96,7 +96,7 @@ def test_track_records_and_confirms_aftercare_jobs(tmp_path: Path) -> None:
         and "no coding or data-quality job" in unknown.stderr
     )
 
-    from server.store import Store
+    from survey_jobs_mcp.server.store import Store
 
     with Store.open(tmp_path / "data" / "store.sqlite3") as store:
         tracked = {t.job_id: t for t in store.list_tracked("aftercare")}

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from survey_jobs_mcp.tools.coding_summary import CodingSummaryOut, build_coding_index, summarise_coding
+from survey_jobs_mcp.tools.errors import InvalidInput
+from survey_jobs_mcp.tools.models import Assignment, CodeNode, CodingResults, JobError, QuestionCoding
+from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
 from tests.hostile import HOSTILE
 from tests.snapshot_support import check_summary_snapshot
-from tools.coding_summary import CodingSummaryOut, build_coding_index, summarise_coding
-from tools.errors import InvalidInput
-from tools.models import Assignment, CodeNode, CodingResults, JobError, QuestionCoding
-from tools.tokens import structured_tokens, text_tokens
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 OUR_LINE = re.compile(r"^(#{1,2} |\*\*|- |\+\d|No |$)")

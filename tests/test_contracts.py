@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from server.http import open_provider_http
-from server.providers.aftercare import AftercareClient
-from server.providers.surveycoder import SurveyCoderClient
-from server.source import LiveSource
-from server.store import Store
+from survey_jobs_mcp.server.http import open_provider_http
+from survey_jobs_mcp.server.providers.aftercare import AftercareClient
+from survey_jobs_mcp.server.providers.surveycoder import SurveyCoderClient
+from survey_jobs_mcp.server.source import LiveSource
+from survey_jobs_mcp.server.store import Store
+from survey_jobs_mcp.tools.errors import UpstreamError
+from survey_jobs_mcp.tools.source import no_progress
 from tests import test_http
 from tests.test_http import AC_KEY, FAST, KEY, Upstream, ok
-from tools.errors import UpstreamError
-from tools.source import no_progress
 
 pytestmark = pytest.mark.anyio
 

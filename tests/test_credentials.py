@@ -10,8 +10,8 @@ import keyring
 import keyring.errors
 import pytest
 
-from server import auth_cli
-from server.credentials import (
+from survey_jobs_mcp.server import auth_cli
+from survey_jobs_mcp.server.credentials import (
     KEYRING_SERVICE,
     KeyStatus,
     ResolvedKey,
@@ -22,8 +22,8 @@ from server.credentials import (
     resolve_key,
     set_key,
 )
+from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput
 from tests.keyrings import MemoryKeyring
-from tools.errors import CredentialsError, InvalidInput
 
 CANARY_SC = "scp_live_CANARYcanary0123456789abcdefXYZ9"
 CANARY_AC = "ac-CANARY-7f3e9b2d4c1a8e6f5d0b"

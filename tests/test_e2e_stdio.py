@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
-from server.sandbox import Sandbox, SandboxServer
+from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
@@ -165,7 +165,11 @@ def test_stdout_carries_only_protocol(
 
 def test_python_dash_m_server_is_the_console_script() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "server", "--version"], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-m", "survey_jobs_mcp.server", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     via_script = subprocess.run(
         [str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60, check=True

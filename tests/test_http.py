@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.credentials import ResolvedKey
-from server.http import (
+from survey_jobs_mcp.server.credentials import ResolvedKey
+from survey_jobs_mcp.server.http import (
     USER_AGENT,
     HttpErrorResponse,
     Reply,
@@ -38,8 +38,8 @@ from server.http import (
     open_provider_http,
     parse_retry_after,
 )
-from server.settings import Settings
-from tools.errors import CredentialsError, InvalidInput, UpstreamError
+from survey_jobs_mcp.server.settings import Settings
+from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput, UpstreamError
 
 pytestmark = pytest.mark.anyio
 
@@ -591,8 +591,8 @@ def test_parse_retry_after() -> None:
 
 
 async def test_sandbox_faults_are_retried_by_the_http_layer(sandbox: Any, sandbox_server: Any) -> None:
-    from server.providers.surveycoder import SurveyCoderClient
-    from server.sandbox import Fault
+    from survey_jobs_mcp.server.providers.surveycoder import SurveyCoderClient
+    from survey_jobs_mcp.server.sandbox import Fault
 
     sandbox.faults.add("surveycoder.jobs.list", Fault.status(503), calls={1, 2})
     async with open_provider_http(

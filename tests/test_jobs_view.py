@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.snapshot_support import check_summary_snapshot
-from tools.errors import InvalidInput
-from tools.jobs_view import (
+from survey_jobs_mcp.tools.errors import InvalidInput
+from survey_jobs_mcp.tools.jobs_view import (
     STATUS_FILTERS,
     GetJobOut,
     ListJobsOut,
@@ -21,9 +20,10 @@ from tools.jobs_view import (
     matches_status,
     normalize_status,
 )
-from tools.models import Job, JobError, Progress
-from tools.source import JobListing, ProviderFailure
-from tools.tokens import structured_tokens, text_tokens
+from survey_jobs_mcp.tools.models import Job, JobError, Progress
+from survey_jobs_mcp.tools.source import JobListing, ProviderFailure
+from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
+from tests.snapshot_support import check_summary_snapshot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 13:00 in Berlin

@@ -52,13 +52,13 @@ def test_dependencies_are_the_product_card() -> None:
     names = {dep.split(">")[0].split("<")[0].split("=")[0].strip() for dep in project["dependencies"]}
     assert names == {"mcp", "httpx", "pydantic", "anyio", "keyring"}
     assert "mcp>=2.3,<3" in project["dependencies"]
-    assert project["scripts"]["survey-jobs-mcp"] == "server.cli:main"
+    assert project["scripts"]["survey-jobs-mcp"] == "survey_jobs_mcp.server.cli:main"
 
 
 def test_tools_never_imports_server() -> None:
     offenders = [
         str(path.relative_to(ROOT))
         for path in (ROOT / "tools").rglob("*.py")
-        if "from server" in path.read_text() or "import server" in path.read_text()
+        if "survey_jobs_mcp.server" in path.read_text() or "from server" in path.read_text()
     ]
     assert offenders == []

@@ -11,10 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hostile import HOSTILE
-from tests.snapshot_support import check_summary_snapshot
-from tools.errors import InvalidInput
-from tools.models import (
+from survey_jobs_mcp.tools.errors import InvalidInput
+from survey_jobs_mcp.tools.models import (
     ISSUE_LABELS,
     ISSUE_TYPES,
     AnswerEvaluation,
@@ -23,9 +21,11 @@ from tools.models import (
     QualityReport,
     RespondentQuality,
 )
-from tools.quality_summary import QualitySummaryOut, build_quality_index, summarise_quality
-from tools.quoting import plain_id
-from tools.tokens import structured_tokens, text_tokens
+from survey_jobs_mcp.tools.quality_summary import QualitySummaryOut, build_quality_index, summarise_quality
+from survey_jobs_mcp.tools.quoting import plain_id
+from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
+from tests.hostile import HOSTILE
+from tests.snapshot_support import check_summary_snapshot
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 OUR_LINE = re.compile(r"^(#{1,2} |\*\*|- |\+\d|No |$)")

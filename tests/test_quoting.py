@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from survey_jobs_mcp.tools.quoting import ELLIPSIS, clean_label, handle, plain, quote
 from tests.hostile import HOSTILE
-from tools.quoting import ELLIPSIS, clean_label, handle, plain, quote
 
 INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"

@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from server.sandbox import Sandbox, SandboxServer
+from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 from tests.conftest import SANDBOX_START
 from tests.test_sandbox_support import (
     CODING_SPEC,

@@ -9,8 +9,8 @@ import anyio
 import httpx
 import pytest
 
-from server.sandbox import Fault, Sandbox, SandboxServer, parse_fault_spec
-from server.sandbox.cli import add_sandbox_arguments
+from survey_jobs_mcp.server.sandbox import Fault, Sandbox, SandboxServer, parse_fault_spec
+from survey_jobs_mcp.server.sandbox.cli import add_sandbox_arguments
 from tests.test_sandbox_support import CODING_SPEC, DQ_SPEC, component, validate_coding_body, validate_sc
 
 

@@ -7,7 +7,7 @@ import tracemalloc
 
 import httpx
 
-from server.sandbox import Sandbox, SandboxServer
+from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 from tests.conftest import SANDBOX_START
 from tests.test_sandbox_support import validate_coding_body, validate_dq_body
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import (
+from survey_jobs_mcp.server.settings import (
     DEFAULT_AFTERCARE_BASE_URL,
     DEFAULT_SURVEYCODER_BASE_URL,
     Settings,

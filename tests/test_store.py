@@ -15,8 +15,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from server.store import Store, TrackedJob, normalize_job_id
-from tools.models import JobError
+from survey_jobs_mcp.server.store import Store, TrackedJob, normalize_job_id
+from survey_jobs_mcp.tools.models import JobError
 
 AC_ID = "3F2504E0-4F89-11D3-9A0C-0305E82C3301"
 SC_ID = "job_0123456789abcdef01234567"

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tools.errors import InvalidInput
-from tools.timewindow import ACCEPTED_FORMS, Window, local_tz, resolve_time, resolve_window
+from survey_jobs_mcp.tools.errors import InvalidInput
+from survey_jobs_mcp.tools.timewindow import ACCEPTED_FORMS, Window, local_tz, resolve_time, resolve_window
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

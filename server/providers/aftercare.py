@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from tools.errors import InvalidInput, UpstreamError
+from survey_jobs_mcp.tools.errors import InvalidInput, UpstreamError
 
 from .aftercare_wire import BatchCodingResponse, DataQualityBatchResponse
 from .transport import JsonGetter, Reply, unexpected_status, validated

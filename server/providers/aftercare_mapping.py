@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tools.buckets import classify_bucket
-from tools.models import (
+from survey_jobs_mcp.tools.buckets import classify_bucket
+from survey_jobs_mcp.tools.models import (
     AnswerEvaluation,
     Assignment,
     CodeNode,

@@ -9,8 +9,15 @@ summariser counts a net's distinct respondents like any other parent. Every resp
 
 from __future__ import annotations
 
-from tools.buckets import classify_bucket
-from tools.models import Assignment, CodeNode, CodingResults, JobError, JobKind, QuestionCoding
+from survey_jobs_mcp.tools.buckets import classify_bucket
+from survey_jobs_mcp.tools.models import (
+    Assignment,
+    CodeNode,
+    CodingResults,
+    JobError,
+    JobKind,
+    QuestionCoding,
+)
 
 from .surveycoder_wire import CodingResult
 

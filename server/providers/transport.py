@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tools.errors import UpstreamError
+from survey_jobs_mcp.tools.errors import UpstreamError
 
 from ..http import Reply
 

@@ -58,7 +58,9 @@ def run_sandbox(port: int, seed: int, scale: int | None, page_size: int, faults:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m server.sandbox.cli", description="Run the API sandbox")
+    parser = argparse.ArgumentParser(
+        prog="python -m survey_jobs_mcp.server.sandbox.cli", description="Run the API sandbox"
+    )
     add_sandbox_arguments(parser)
     args = parser.parse_args(argv)
     try:
