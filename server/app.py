@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
 
-from survey_jobs_mcp.tools import descriptions, handlers
-from survey_jobs_mcp.tools.handlers import IndexCache
+from survey_jobs_mcp.tools.catalog import SERVER_INSTRUCTIONS, TOOLS
+from survey_jobs_mcp.tools.catalog.runtime import IndexCache
 from survey_jobs_mcp.tools.timewindow import local_tz
 
 from . import __version__
@@ -57,7 +56,7 @@ def _utc_now() -> datetime:
 
 @dataclass
 class AppState:
-    """The lifespan object tools read through ``tools.handlers.ToolState``."""
+    """The lifespan object tools read through ``tools.catalog.runtime.ToolState``."""
 
     source: LiveSource
     store: Store
@@ -67,14 +66,6 @@ class AppState:
 
     def now(self) -> datetime:
         return self.clock()
-
-
-TOOLS = (
-    (handlers.list_jobs, "List survey-analysis jobs", descriptions.LIST_JOBS),
-    (handlers.get_job, "Get one job's status", descriptions.GET_JOB),
-    (handlers.get_coding_results, "Summarise coding results", descriptions.GET_CODING_RESULTS),
-    (handlers.get_quality_results, "Summarise data-quality results", descriptions.GET_QUALITY_RESULTS),
-)
 
 
 def build_server(
@@ -118,15 +109,18 @@ def build_server(
         SERVER_NAME,
         title="Survey jobs",
         version=__version__,
-        instructions=descriptions.SERVER_INSTRUCTIONS,
+        instructions=SERVER_INSTRUCTIONS,
         lifespan=lifespan,
         # Only takes effect when nothing configured logging first (the CLI does, from --log-level);
         # in-process users (demo, tests, benchmarks) would otherwise log every request at INFO.
         log_level="WARNING",
     )
-    annotations = ToolAnnotations(
-        read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-    )
-    for fn, title, description in TOOLS:
-        server.add_tool(fn, title=title, description=description, annotations=annotations)
+    for spec in TOOLS:
+        server.add_tool(
+            spec.handler(),
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            annotations=spec.annotations,
+        )
     return server

@@ -38,6 +38,7 @@ from survey_jobs_mcp.tools.models import (
     Job,
     JobError,
     JobKind,
+    NormalizedStatus,
     Progress,
     Provider,
     QualityReport,
@@ -66,6 +67,12 @@ P = TypeVar("P")
 logger = logging.getLogger("survey_jobs_mcp.source")
 
 REFRESH_CONCURRENCY = 32
+_SURVEYCODER_STATUS_FILTER = {
+    "queued": "queued",
+    "running": "processing",
+    "completed": "completed",
+    "failed": "failed",
+}
 AFTERCARE_TERMINAL = frozenset({"completed", "partial_failure", "total_failure", "failed"})
 
 
@@ -202,8 +209,10 @@ class LiveSource:
         tracked, _ = await self._refresh_aftercare(job_id, known.kind if known else None)
         return self._aftercare_job(tracked)
 
-    async def list_jobs(self, provider: Provider | None, upstream_status: str | None) -> JobListing:
+    async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
         listing = JobListing(jobs=[])
+        # SurveyCoder can filter server-side, which matters because it lists at most 100 jobs.
+        upstream_status = _SURVEYCODER_STATUS_FILTER.get(status) if status else None
 
         async def surveycoder() -> None:
             try:

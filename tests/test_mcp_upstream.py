@@ -264,9 +264,9 @@ async def test_surveycoder_results_survive_restart_without_requests(h: Harness):
 
 async def test_a_slow_provider_is_cut_off_at_the_tool_deadline(h: Harness, monkeypatch: pytest.MonkeyPatch):
     """One call may chain many requests; the whole call answers before an MCP client's 60 s timeout."""
-    import survey_jobs_mcp.tools.handlers
+    from survey_jobs_mcp.tools.catalog import runtime
 
-    monkeypatch.setattr(survey_jobs_mcp.tools.handlers, "TOOL_DEADLINE_S", 0.5)  # stands in for 44 s
+    monkeypatch.setattr(runtime, "TOOL_DEADLINE_S", 0.5)  # stands in for 44 s
     h.sb.faults.add("aftercare.coding.get", Fault.latency(0.3))  # each page within its own deadline
     t0 = time.monotonic()
     result = await h.call("get_coding_results", {"job_id": CODING})

@@ -1,18 +1,16 @@
 """Errors the assistant reads.
 
-In mcp 2.x only ``ToolError`` messages reach the model; any other exception becomes an opaque
-"Error executing tool". Every expected failure is therefore a ``ToolError`` subclass whose message
-says what happened and what to do next. Subclasses exist so callers can react by type (for
-example ``list_jobs`` turns one provider's ``UpstreamError`` into a note and keeps the other's
-jobs) without parsing messages. No message may ever contain an API key.
+Every expected failure is a ``SurveyJobsError`` subclass whose message says what happened and what
+to do next. They are plain exceptions: the one boundary in ``tools.catalog.spec`` turns them into
+``ToolError`` (in mcp 2.x the only exception whose text reaches the model). Subclasses exist so
+callers can react by type (for example ``list_jobs`` turns one provider's ``UpstreamError`` into a
+note and keeps the other's jobs) without parsing messages. No message may ever contain an API key.
 """
 
 from __future__ import annotations
 
-from mcp.server.mcpserver.exceptions import ToolError
 
-
-class SurveyJobsError(ToolError):
+class SurveyJobsError(Exception):
     """Base of every error this product raises on purpose."""
 
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .models import CodingResults, Job, Provider, QualityReport
+from .models import CodingResults, Job, NormalizedStatus, Provider, QualityReport
 
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
 """``await progress(done, total, message)``: forwarded to MCP progress notifications."""
@@ -38,11 +38,11 @@ class JobListing:
 
 
 class JobSource(Protocol):
-    async def list_jobs(self, provider: Provider | None, upstream_status: str | None) -> JobListing:
+    async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
         """Every job the source can see for ``provider`` (None = all), refreshed as needed.
 
-        ``upstream_status`` is a hint a provider may use to filter server-side (SurveyCoder's
-        ``?status=``); the caller still filters the result itself.
+        ``status`` (None = any) is a hint a provider may use to filter server-side; the caller
+        still filters the result itself.
         """
         ...
 

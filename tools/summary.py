@@ -82,7 +82,7 @@ def drop_none(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _digest(data: str) -> str:
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:10]
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
 def encode_cursor(scope: str, offset: int) -> str:

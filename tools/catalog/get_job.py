@@ -1,0 +1,30 @@
+"""``get_job``: one job's status, progress, timings, error, and what to call next."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+
+from ..ids import detect_provider
+from ..jobs_view import GetJobOut, get_job_view
+from .runtime import JobId, deadline, result, state
+from .spec import ToolSpec
+
+DESCRIPTION = """\
+Status of one job: provider, kind, exact and normalized status, progress, timings, error, and \
+which tool to call next. The provider is detected from the id (Aftercare: a UUID; SurveyCoder: \
+job_ + 24 hex). Use it to check whether a job is done before reading its results; call it again \
+later for a queued or running job."""
+
+
+async def get_job(ctx: Context, job_id: JobId) -> Annotated[CallToolResult, GetJobOut]:
+    detect_provider(job_id)
+    tool_state = state(ctx)
+    async with deadline(f"Looking up job {job_id}"):
+        job = await tool_state.source.get_job(job_id)
+    return result(get_job_view(job, now=tool_state.now(), tz=tool_state.tz))
+
+
+SPEC = ToolSpec(fn=get_job, title="Get one job's status", description=DESCRIPTION)

@@ -1,0 +1,62 @@
+"""``get_quality_results``: a data-quality job's flag rates, worst respondents, one respondent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from ..ids import detect_provider
+from ..quality_summary import QualitySummaryOut, build_quality_index, summarise_quality
+from ..tokens import DEFAULT_TOKENS
+from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
+from .spec import ToolSpec
+
+DESCRIPTION = """\
+Data-quality results of a completed Aftercare data-quality job: respondents scored, mean and \
+median demerit (higher = worse), distribution, flag rate overall and per issue type, the rules \
+used for "flagged" and "likely removable", the worst respondents with their strongest issue and \
+an evidence quote, duplicates as counts.
+Filter with issue_type (nonsensical, irrelevant, low_effort, llm_generated, self_duplicate, \
+shared_duplicate) and min_demerit; page the respondent list with cursor; respondent_id shows one \
+respondent's per-answer evaluation. For coding jobs use get_coding_results."""
+
+
+async def get_quality_results(
+    ctx: Context,
+    job_id: JobId,
+    issue_type: Annotated[
+        str | None,
+        Field(
+            description="Only respondents flagged for this issue: nonsensical, irrelevant, low_effort, "
+            "llm_generated, self_duplicate, shared_duplicate.",
+            max_length=40,
+        ),
+    ] = None,
+    min_demerit: Annotated[
+        float | None, Field(description="Only respondents with demerit score >= this (0-100).", ge=0, le=100)
+    ] = None,
+    respondent_id: Annotated[
+        str | None,
+        Field(description="Show one respondent's per-answer evaluation.", max_length=200),
+    ] = None,
+    max_tokens: MaxTokens = DEFAULT_TOKENS,
+    cursor: Cursor = None,
+) -> Annotated[CallToolResult, QualitySummaryOut]:
+    detect_provider(job_id)
+    source = state(ctx).source
+    async with results_index(ctx, "quality", job_id, source.get_quality_report, build_quality_index) as index:
+        summary = summarise_quality(
+            index,
+            issue_type=issue_type,
+            min_demerit=min_demerit,
+            respondent_id=respondent_id,
+            max_tokens=max_tokens,
+            cursor=cursor,
+        )
+    return result(summary)
+
+
+SPEC = ToolSpec(fn=get_quality_results, title="Summarise data-quality results", description=DESCRIPTION)

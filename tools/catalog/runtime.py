@@ -1,0 +1,151 @@
+"""What every tool function shares: the server state it reads, progress, the deadline, results.
+
+Tool functions take the MCP ``Context`` (never part of the input schema) and read the running
+server through the small ``ToolState`` protocol, so nothing here needs ``server/``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, tzinfo
+from typing import Annotated, Any, Protocol, TypeVar
+
+import anyio
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult, TextContent
+from pydantic import Field
+
+from ..errors import UpstreamError
+from ..ids import normalize_job_id
+from ..source import JobSource, ProgressFn
+from ..summary import Summary
+from ..tokens import MAX_TOKENS, MIN_TOKENS
+
+T = TypeVar("T")
+IndexT = TypeVar("IndexT")
+
+TOOL_DEADLINE_S = 44.0
+"""Every tool answers within this (MCP clients time out at 60 s). Each upstream request has its own
+deadline in the HTTP layer, but one call may chain several requests (paging, coding-then-quality)."""
+
+
+class IndexCache:
+    """In-memory LRU of summariser indexes for terminal jobs.
+
+    Results of a finished job never change, so a drill-down call reuses the index built on the
+    first call (no refetch, no rebuild). Bounded by entry count: one 100,000-response index is
+    the large case, and a handful are plenty for an assistant's working set.
+    """
+
+    def __init__(self, max_entries: int = 4) -> None:
+        self._max = max_entries
+        self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> Any | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: tuple[str, str], value: Any) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+
+class ToolState(Protocol):
+    """What the tools need from the running server (its lifespan state)."""
+
+    source: JobSource
+    indexes: IndexCache
+    tz: tzinfo
+
+    def now(self) -> datetime: ...
+
+
+def state(ctx: Context) -> ToolState:
+    return ctx.request_context.lifespan_context
+
+
+def progress(ctx: Context) -> ProgressFn:
+    async def report(done: float, total: float | None, message: str) -> None:
+        await ctx.report_progress(done, total, message)
+
+    return report
+
+
+def result(summary: Summary) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=summary.text)], structured_content=summary.structured
+    )
+
+
+@asynccontextmanager
+async def deadline(what: str) -> AsyncIterator[None]:
+    try:
+        with anyio.fail_after(TOOL_DEADLINE_S):
+            yield
+    except TimeoutError:
+        raise UpstreamError(
+            f"{what} took longer than {TOOL_DEADLINE_S:.0f} s and was stopped so the assistant gets an "
+            "answer before its client times out. The provider is slow right now: try again in a minute.",
+            provider="upstream",
+        ) from None
+
+
+@asynccontextmanager
+async def results_index(
+    ctx: Context,
+    kind: str,
+    job_id: str,
+    fetch: Callable[[str, ProgressFn], Awaitable[T]],
+    build: Callable[[T], IndexT],
+) -> AsyncIterator[IndexT]:
+    """The summariser index of a finished job: from memory, else fetched (paged) and built once.
+
+    Fresh results are released to the source for caching only after the caller has built its
+    answer (the ``with`` body), so persisting them never competes with the answer for the CPU.
+    """
+    tool_state = state(ctx)
+    key = (kind, normalize_job_id(job_id))
+    index = tool_state.indexes.get(key)
+    if index is not None:
+        yield index
+        return
+    async with deadline(f"Reading the results of job {job_id}"):
+        data = await fetch(job_id, progress(ctx))
+    try:
+        index = await anyio.to_thread.run_sync(build, data)
+        tool_state.indexes.put(key, index)
+        yield index
+    finally:
+        tool_state.source.results_served(job_id)
+
+
+JobId = Annotated[
+    str,
+    Field(
+        description="Job id: an Aftercare UUID (123e4567-e89b-12d3-a456-426614174000) or a SurveyCoder "
+        "id (job_ + 24 hex, e.g. job_1a2b3c4d5e6f7a8b9c0d1e2f).",
+        min_length=1,
+        max_length=100,
+    ),
+]
+MaxTokens = Annotated[
+    int,
+    Field(
+        description="Budget for the response: each of the text and the structured content stays "
+        "within ceil(utf8 bytes / 4) <= max_tokens.",
+        ge=MIN_TOKENS,
+        le=MAX_TOKENS,
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    Field(
+        description="Opaque next_cursor from a previous call with the same other arguments.", max_length=400
+    ),
+]
