@@ -265,8 +265,8 @@ async def cold_and_warm(info: dict[str, Any], data_dir: str, warm_calls: int) ->
 def phases(raw_pages: list[bytes], job_id: str) -> list[tuple[str, float]]:
     """Time the cold path's CPU stages one by one on already-fetched pages (uses product internals)."""
     from survey_jobs_mcp.server import result_codec
-    from survey_jobs_mcp.server.providers import aftercare_mapping
-    from survey_jobs_mcp.server.providers.aftercare_wire import BATCH_CODING_SUCCESS, BatchCodingResponse
+    from survey_jobs_mcp.server.providers.aftercare import mapping as aftercare_mapping
+    from survey_jobs_mcp.server.providers.aftercare.wire import BATCH_CODING_SUCCESS, BatchCodingResponse
     from survey_jobs_mcp.tools.coding_summary import build_coding_index
 
     out: list[tuple[str, float]] = []

@@ -24,10 +24,9 @@ from survey_jobs_mcp.tools.timewindow import local_tz
 
 from . import __version__
 from .http import open_provider_http
-from .providers.aftercare import AftercareClient
-from .providers.surveycoder import SurveyCoderClient
+from .providers.registry import PROVIDERS
+from .service import JobService
 from .settings import Settings
-from .source import LiveSource
 from .store import Store
 
 logger = logging.getLogger("survey_jobs_mcp.app")
@@ -58,7 +57,7 @@ def _utc_now() -> datetime:
 class AppState:
     """The lifespan object tools read through ``tools.catalog.runtime.ToolState``."""
 
-    source: LiveSource
+    source: JobService
     store: Store
     tz: tzinfo
     clock: Callable[[], datetime] = _utc_now
@@ -85,18 +84,13 @@ def build_server(
         store = Store.open(settings.store_path, cache_max_bytes=settings.cache_max_bytes)
         try:
             async with AsyncExitStack() as stack:
-                aftercare_http = await stack.enter_async_context(
-                    open_provider_http("aftercare", settings=settings, env=keys_env)
-                )
-                surveycoder_http = await stack.enter_async_context(
-                    open_provider_http("surveycoder", settings=settings, env=keys_env)
-                )
-                source = LiveSource(
-                    aftercare=AftercareClient(aftercare_http),
-                    surveycoder=SurveyCoderClient(surveycoder_http),
-                    store=store,
-                    now=clock,
-                )
+                adapters = {}
+                for name, package in PROVIDERS.items():
+                    http = await stack.enter_async_context(
+                        open_provider_http(name, settings=settings, env=keys_env)
+                    )
+                    adapters[name] = package.create(http, store=store, now=clock)
+                source = JobService(adapters, store=store)
                 logger.info("survey-jobs-mcp %s ready (data dir %s)", __version__, settings.data_dir)
                 try:
                     yield AppState(source=source, store=store, tz=tz or local_tz(), clock=clock)

@@ -26,36 +26,12 @@ import keyring.errors
 
 from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput
 
+from .providers.base import ProviderInfo
+from .providers.registry import PROVIDER_INFO, provider_info
+
 KEYRING_SERVICE = "survey-jobs-mcp"
 KeySource = Literal["env", "keyring"]
 MAX_KEY_LENGTH = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
-    name: str
-    label: str
-    env_var: str
-    key_header: str
-    known_prefixes: tuple[str, ...] = ()
-
-
-PROVIDER_INFO: dict[str, ProviderInfo] = {
-    "aftercare": ProviderInfo("aftercare", "Aftercare", "AFTERCARE_API_KEY", "X-Aftercare-Key"),
-    # SurveyCoder keys look like scp_live_<32 alnum> / scp_test_…; "scp_" is not secret, so it is shown.
-    "surveycoder": ProviderInfo(
-        "surveycoder", "SurveyCoder", "SURVEYCODER_API_KEY", "x-api-key", known_prefixes=("scp_",)
-    ),
-}
-
-
-def provider_info(provider: str) -> ProviderInfo:
-    try:
-        return PROVIDER_INFO[provider]
-    except KeyError:
-        raise InvalidInput(
-            f"Unknown provider {str(provider)[:40]!r}: use 'aftercare' or 'surveycoder'."
-        ) from None
 
 
 @dataclass(frozen=True, slots=True)

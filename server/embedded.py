@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from .providers.registry import PROVIDER_INFO
 from .sandbox import Sandbox, SandboxServer
 from .settings import Settings
 from .store import Store
@@ -43,12 +44,12 @@ def embedded_sandbox(*, seed: int = 7, sandbox: Sandbox | None = None) -> Iterat
 
 
 def track_sandbox_jobs(settings: Settings, sb: Sandbox) -> int:
-    """Track every Aftercare job the sandbox has, as a user would with ``survey-jobs-mcp track``."""
+    """Track every job of a provider with no list endpoint, as a user would with ``survey-jobs-mcp track``."""
     store = Store.open(settings.store_path)
     try:
-        rows = [r for r in sb.jobs() if r["provider"] == "aftercare"]
+        rows = [r for r in sb.jobs() if PROVIDER_INFO[r["provider"]].needs_tracking]
         for row in rows:
-            store.track(row["id"], "aftercare", row["kind"])
+            store.track(row["id"], row["provider"], row["kind"])
         return len(rows)
     finally:
         store.close()

@@ -375,11 +375,7 @@ class ProviderHttp:
             if key.source == "env"
             else f"run `survey-jobs-mcp auth set {self.provider}` with a valid key"
         )
-        scope = (
-            " If the key is valid, it may lack the read scope."
-            if status == 403 and self.provider == "surveycoder"
-            else ""
-        )
+        scope = self.info.forbidden_hint if status == 403 else ""
         return CredentialsError(
             f"{self.info.label} rejected the API key from {where} (HTTP {status}"
             f"{': ' + detail if detail else ''}; request id {request_id}). To fix it, {fix}.{scope}"

@@ -1,8 +1,7 @@
 """``auth status --check``: ask each provider whether a key works, with the cheapest safe request.
 
-- Aftercare has no "whoami": we GET a coding job with the nil UUID. 404 means the key was accepted
-  (the job simply does not exist); 403 ``INVALID_API_KEY`` means it was rejected.
-- SurveyCoder: ``GET /v2/jobs?limit=1`` answers 200 with a working key, 401 otherwise.
+Each provider declares its probe (``KEY_PROBE`` in its package): the path, and which statuses mean
+the key was accepted.
 The request goes through the product's own HTTP layer, so the https/loopback rule, timeouts and
 retries are exactly the server's.
 """
@@ -14,20 +13,16 @@ import anyio
 from survey_jobs_mcp.tools.errors import SurveyJobsError
 
 from .http import open_provider_http
+from .providers.registry import PROVIDERS
 from .settings import Settings
-
-NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 async def _check(provider: str, key: str, settings: Settings) -> tuple[bool, str]:
     async with open_provider_http(provider, settings=settings, key_supplier=lambda: key) as http:
         try:
-            if provider == "aftercare":
-                reply = await http.get(f"/api/v1/coding/{NIL_UUID}")
-                ok = reply.status in (200, 404)
-            else:
-                reply = await http.get("/v2/jobs", {"limit": "1"})
-                ok = reply.status == 200
+            probe = PROVIDERS[provider].KEY_PROBE
+            reply = await http.get(probe.path, probe.params)
+            ok = reply.status in probe.ok_statuses
         except SurveyJobsError as exc:
             return False, str(exc)
     if ok:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .providers.registry import PROVIDER_INFO
+
 APP_DIR_NAME = "survey-jobs-mcp"
-DEFAULT_AFTERCARE_BASE_URL = "https://surveys.getaftercare.com"
-DEFAULT_SURVEYCODER_BASE_URL = "https://api.surveycoder.io"
 
 
 class SettingsError(ValueError):
@@ -25,8 +25,10 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    aftercare_base_url: str = DEFAULT_AFTERCARE_BASE_URL
-    surveycoder_base_url: str = DEFAULT_SURVEYCODER_BASE_URL
+    base_urls: Mapping[str, str] = field(
+        default_factory=lambda: {name: info.default_base_url for name, info in PROVIDER_INFO.items()}
+    )
+    """Per provider (registry name): its API root, from the provider's ``*_BASE_URL`` variable."""
     data_dir: Path = field(default_factory=lambda: default_data_dir(os.environ, sys.platform))
     # HTTP timeouts (seconds). Read 20 s: the slowest documented endpoint (a big results page) stays well
     # under it, and together with the deadline a tool still answers before the client's 60 s timeout.
@@ -58,8 +60,10 @@ class Settings:
             else default_data_dir(env, platform or sys.platform)
         )
         return cls(
-            aftercare_base_url=_base_url(env, "AFTERCARE_BASE_URL", DEFAULT_AFTERCARE_BASE_URL),
-            surveycoder_base_url=_base_url(env, "SURVEYCODER_BASE_URL", DEFAULT_SURVEYCODER_BASE_URL),
+            base_urls={
+                name: _base_url(env, info.base_url_env, info.default_base_url)
+                for name, info in PROVIDER_INFO.items()
+            },
             data_dir=data_dir,
         )
 
@@ -68,11 +72,12 @@ class Settings:
         return self.data_dir / "store.sqlite3"
 
     def base_url(self, provider: str) -> str:
-        if provider == "aftercare":
-            return self.aftercare_base_url
-        if provider == "surveycoder":
-            return self.surveycoder_base_url
-        raise SettingsError(f"unknown provider {provider!r} (expected aftercare or surveycoder)")
+        try:
+            return self.base_urls[provider]
+        except KeyError:
+            raise SettingsError(
+                f"unknown provider {provider!r} (expected one of {', '.join(self.base_urls)})"
+            ) from None
 
 
 def _base_url(env: Mapping[str, str], name: str, default: str) -> str:

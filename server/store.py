@@ -25,8 +25,9 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from survey_jobs_mcp.tools.ids import canonical_job_id
 from survey_jobs_mcp.tools.models import JobError
+
+from .providers.registry import JOB_IDS
 
 T = TypeVar("T")
 
@@ -78,7 +79,7 @@ class TrackedJob:
 
 def normalize_job_id(job_id: str) -> str:
     """The store's key for ``job_id``: the product's canonical form, tolerant of stray whitespace."""
-    return canonical_job_id(job_id.strip())
+    return JOB_IDS.canonical(job_id.strip())
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -13,8 +13,8 @@ from typing import TextIO
 import anyio
 
 from survey_jobs_mcp.tools.errors import SurveyJobsError
-from survey_jobs_mcp.tools.ids import detect_provider, normalize_job_id
 
+from .providers.registry import JOB_IDS, PROVIDER_INFO
 from .settings import Settings
 from .store import Store
 
@@ -24,29 +24,29 @@ def run_track(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     settings = Settings.from_env()
-    valid: list[str] = []
+    valid: list[tuple[str, str]] = []
     status = 0
     for raw in job_ids:
         try:
-            provider = detect_provider(raw)
+            info = PROVIDER_INFO[JOB_IDS.detect(raw)]
         except SurveyJobsError as exc:
             err.write(f"{exc}\n")
             status = 2
             continue
-        if provider == "surveycoder":
-            err.write(f"{raw}: SurveyCoder jobs are listed by SurveyCoder itself; no need to track them.\n")
+        if not info.needs_tracking:
+            err.write(f"{raw}: {info.label} jobs are listed by {info.label} itself; no need to track them.\n")
             continue
-        valid.append(normalize_job_id(raw))
+        valid.append((JOB_IDS.canonical(raw), info.name))
     store = Store.open(settings.store_path)
     try:
-        for job_id in valid:
-            store.track(job_id, "aftercare", None)
+        for job_id, provider in valid:
+            store.track(job_id, provider, None)
     finally:
         store.close()
     if check and valid:
-        status = max(status, anyio.run(_check, settings, valid, out, err))
+        status = max(status, anyio.run(_check, settings, [job_id for job_id, _ in valid], out, err))
     elif valid:
-        out.write(f"tracking {len(valid)} Aftercare job(s); list_jobs will refresh them\n")
+        out.write(f"tracking {len(valid)} job(s); list_jobs will refresh them\n")
     return status
 
 

@@ -2,7 +2,7 @@
 
 The sandbox serves only valid bodies, so these tests use the scripted local upstream of
 ``test_http`` (real HTTP on loopback) to serve bodies that are valid JSON but break the published
-shapes, and drive the real provider clients and ``LiveSource`` against it.
+shapes, and drive the real provider adapters and the ``JobService`` against it.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from survey_jobs_mcp.server.http import open_provider_http
-from survey_jobs_mcp.server.providers.aftercare import AftercareClient
-from survey_jobs_mcp.server.providers.surveycoder import SurveyCoderClient
-from survey_jobs_mcp.server.source import LiveSource
+from survey_jobs_mcp.server.providers import aftercare, surveycoder
+from survey_jobs_mcp.server.service import JobService
 from survey_jobs_mcp.server.store import Store
 from survey_jobs_mcp.tools.errors import UpstreamError
 from survey_jobs_mcp.tools.source import no_progress
@@ -50,18 +49,20 @@ def _question(code_id: object) -> dict:
 
 
 @asynccontextmanager
-async def live_source(up: Upstream, tmp_path: Path) -> AsyncIterator[LiveSource]:
+async def live_source(up: Upstream, tmp_path: Path) -> AsyncIterator[JobService]:
     store = Store.open(tmp_path / "store.sqlite3")
     try:
         async with (
             open_provider_http("aftercare", up.base_url, settings=FAST, key_supplier=lambda: AC_KEY) as ac,
             open_provider_http("surveycoder", up.base_url, settings=FAST, key_supplier=lambda: KEY) as sc,
         ):
-            source = LiveSource(
-                aftercare=AftercareClient(ac),
-                surveycoder=SurveyCoderClient(sc),
+            now = lambda: datetime(2026, 11, 23, tzinfo=UTC)  # noqa: E731
+            source = JobService(
+                {
+                    "aftercare": aftercare.create(ac, store=store, now=now),
+                    "surveycoder": surveycoder.create(sc, store=store, now=now),
+                },
                 store=store,
-                now=lambda: datetime(2026, 11, 23, tzinfo=UTC),
             )
             yield source
             source.close()

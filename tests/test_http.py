@@ -591,7 +591,7 @@ def test_parse_retry_after() -> None:
 
 
 async def test_sandbox_faults_are_retried_by_the_http_layer(sandbox: Any, sandbox_server: Any) -> None:
-    from survey_jobs_mcp.server.providers.surveycoder import SurveyCoderClient
+    from survey_jobs_mcp.server.providers.surveycoder.client import SurveyCoderClient
     from survey_jobs_mcp.server.sandbox import Fault
 
     sandbox.faults.add("surveycoder.jobs.list", Fault.status(503), calls={1, 2})

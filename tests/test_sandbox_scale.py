@@ -1,8 +1,10 @@
-"""--scale: a 100,000-response coding job and a 20,000-respondent data-quality job build fast."""
+"""--scale: a 100,000-response coding job and a 20,000-respondent data-quality job, in bounded memory.
+
+How fast they build is a benchmark question (bench/), never a test: CI machines are small and shared.
+"""
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import httpx
@@ -12,9 +14,8 @@ from tests.conftest import SANDBOX_START
 from tests.test_sandbox_support import validate_coding_body, validate_dq_body
 
 
-def test_scale_100k_generation_is_fast() -> None:
+def test_scale_100k_generation_in_bounded_memory() -> None:
     tracemalloc.start()
-    start = time.perf_counter()
     sb = Sandbox(seed=7, scale=100_000, start=SANDBOX_START)
     bench = [r for r in sb.jobs() if r["survey"] == "BENCH-SCALE"]
     coding = next(r for r in bench if r["kind"] == "coding")
@@ -22,11 +23,9 @@ def test_scale_100k_generation_is_fast() -> None:
     assert (coding["responses"], quality["responses"]) == (100_000, 20_000)
     coding_data = sb.store.jobs[coding["id"]].data()
     quality_data = sb.store.jobs[quality["id"]].data()
-    elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"100k generation: {elapsed:.2f} s, peak {peak / 1e6:.0f} MB (traced)")
-    assert elapsed < 10 and peak < 300e6
+    assert peak < 300e6, f"100k generation peaked at {peak / 1e6:.0f} MB (traced)"
     assert coding_data.response_count == 100_000 and len(quality_data.respondents) == 20_000
     codes = {cid for _q, cid, _a in coding_data.items}
     assert 30 <= len(sb.store.jobs[coding["id"]].data().questions[0].tree.labels) <= 40

@@ -7,19 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from survey_jobs_mcp.server.settings import (
-    DEFAULT_AFTERCARE_BASE_URL,
-    DEFAULT_SURVEYCODER_BASE_URL,
-    Settings,
-    SettingsError,
-    default_data_dir,
-)
+from survey_jobs_mcp.server.settings import Settings, SettingsError, default_data_dir
 
 
 def test_defaults_from_empty_env() -> None:
     s = Settings.from_env({"HOME": "/home/ann"}, platform="linux")
-    assert s.aftercare_base_url == DEFAULT_AFTERCARE_BASE_URL == "https://surveys.getaftercare.com"
-    assert s.surveycoder_base_url == DEFAULT_SURVEYCODER_BASE_URL == "https://api.surveycoder.io"
+    assert s.base_urls == {
+        "aftercare": "https://surveys.getaftercare.com",
+        "surveycoder": "https://api.surveycoder.io",
+    }
     assert s.data_dir == Path("/home/ann/.local/share/survey-jobs-mcp")
     assert s.store_path == s.data_dir / "store.sqlite3"
     # sane knobs: a tool must answer within 45 s
@@ -37,17 +33,15 @@ def test_env_overrides_and_trailing_slashes() -> None:
         },
         platform="linux",
     )
-    assert s.aftercare_base_url == "http://127.0.0.1:8123/aftercare"
-    assert s.surveycoder_base_url == "https://sc.example.com"
+    assert s.base_url("aftercare") == "http://127.0.0.1:8123/aftercare"
+    assert s.base_url("surveycoder") == "https://sc.example.com"
     assert s.data_dir == Path("/tmp/sj-data")
-    assert s.base_url("aftercare") == s.aftercare_base_url
-    assert s.base_url("surveycoder") == s.surveycoder_base_url
 
 
 def test_empty_variables_count_as_unset() -> None:
     env = {"AFTERCARE_BASE_URL": "", "SURVEY_JOBS_DATA_DIR": "  ", "HOME": "/h"}
     s = Settings.from_env(env, platform="linux")
-    assert s.aftercare_base_url == DEFAULT_AFTERCARE_BASE_URL
+    assert s.base_url("aftercare") == "https://surveys.getaftercare.com"
     assert s.data_dir == Path("/h/.local/share/survey-jobs-mcp")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .ids import JobIds
 from .models import CodingResults, Job, NormalizedStatus, Provider, QualityReport
 
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
@@ -38,6 +39,9 @@ class JobListing:
 
 
 class JobSource(Protocol):
+    ids: JobIds
+    """The id formats of every provider: tools validate ids with it before any request."""
+
     async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
         """Every job the source can see for ``provider`` (None = all), refreshed as needed.
 

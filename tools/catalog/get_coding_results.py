@@ -9,7 +9,6 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from ..coding_summary import CodingSummaryOut, build_coding_index, summarise_coding
-from ..ids import detect_provider
 from ..tokens import DEFAULT_TOKENS
 from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
 from .spec import ToolSpec
@@ -48,7 +47,7 @@ async def get_coding_results(
     ] = 1,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, CodingSummaryOut]:
-    detect_provider(job_id)
+    state(ctx).source.ids.detect(job_id)
     source = state(ctx).source
     async with results_index(ctx, "coding", job_id, source.get_coding_results, build_coding_index) as index:
         summary = summarise_coding(

@@ -7,7 +7,6 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
-from ..ids import detect_provider
 from ..jobs_view import GetJobOut, get_job_view
 from .runtime import JobId, deadline, result, state
 from .spec import ToolSpec
@@ -20,7 +19,7 @@ later for a queued or running job."""
 
 
 async def get_job(ctx: Context, job_id: JobId) -> Annotated[CallToolResult, GetJobOut]:
-    detect_provider(job_id)
+    state(ctx).source.ids.detect(job_id)
     tool_state = state(ctx)
     async with deadline(f"Looking up job {job_id}"):
         job = await tool_state.source.get_job(job_id)

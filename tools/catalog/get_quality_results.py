@@ -8,7 +8,6 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from ..ids import detect_provider
 from ..quality_summary import QualitySummaryOut, build_quality_index, summarise_quality
 from ..tokens import DEFAULT_TOKENS
 from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
@@ -45,7 +44,7 @@ async def get_quality_results(
     max_tokens: MaxTokens = DEFAULT_TOKENS,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, QualitySummaryOut]:
-    detect_provider(job_id)
+    state(ctx).source.ids.detect(job_id)
     source = state(ctx).source
     async with results_index(ctx, "quality", job_id, source.get_quality_report, build_quality_index) as index:
         summary = summarise_quality(

@@ -18,7 +18,6 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
 from ..errors import UpstreamError
-from ..ids import normalize_job_id
 from ..source import JobSource, ProgressFn
 from ..summary import Summary
 from ..tokens import MAX_TOKENS, MIN_TOKENS
@@ -110,7 +109,7 @@ async def results_index(
     answer (the ``with`` body), so persisting them never competes with the answer for the CPU.
     """
     tool_state = state(ctx)
-    key = (kind, normalize_job_id(job_id))
+    key = (kind, tool_state.source.ids.normalize(job_id))
     index = tool_state.indexes.get(key)
     if index is not None:
         yield index

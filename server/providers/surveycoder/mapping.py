@@ -19,7 +19,7 @@ from survey_jobs_mcp.tools.models import (
     QuestionCoding,
 )
 
-from .surveycoder_wire import CodingResult
+from .wire import CodingResult
 
 SURVEYCODER_QUESTION_ID = "Q1"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from .surveycoder_wire import CodingResult, Job, JobEnvelope, JobListEnvelope, JobSummary
-from .transport import JsonGetter, contract_error, unexpected_status, validated
+from ..transport import JsonGetter, contract_error, unexpected_status, validated
+from .wire import CodingResult, Job, JobEnvelope, JobListEnvelope, JobSummary
 
 LABEL = "SurveyCoder"
 LIST_LIMIT = 100

@@ -13,8 +13,8 @@ from typing import Any
 
 from survey_jobs_mcp.tools.errors import InvalidInput, UpstreamError
 
-from .aftercare_wire import BatchCodingResponse, DataQualityBatchResponse
-from .transport import JsonGetter, Reply, unexpected_status, validated
+from ..transport import JsonGetter, Reply, unexpected_status, validated
+from .wire import BatchCodingResponse, DataQualityBatchResponse
 
 LABEL = "Aftercare"
 MAX_PAGES = 20_000

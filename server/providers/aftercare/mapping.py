@@ -26,7 +26,7 @@ from survey_jobs_mcp.tools.models import (
     RespondentQuality,
 )
 
-from .aftercare_wire import QuestionCodeData, RespondentEvaluation, ResponseCode
+from .wire import QuestionCodeData, RespondentEvaluation, ResponseCode
 
 _ISSUE_TYPE_ALIASES: dict[str, IssueType] = {
     "nonsensical": "nonsensical",

@@ -1,0 +1,125 @@
+"""The SurveyCoder adapter: one job, the recent-jobs list, and coded results.
+
+SurveyCoder returns a job's whole result in one body, and lists at most its 100 most recent jobs
+(no cursor), which the listing says when it is reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from survey_jobs_mcp.tools.errors import JobNotFound, SurveyJobsError, UpstreamError, WrongJobKind
+from survey_jobs_mcp.tools.models import (
+    CodingResults,
+    Job,
+    JobError,
+    JobKind,
+    NormalizedStatus,
+    Progress,
+    QualityReport,
+)
+from survey_jobs_mcp.tools.source import JobListing, ProgressFn, ProviderFailure
+
+from ...store import Store
+from ..readiness import require_finished
+from ..status import StatusTable, map_status
+from ..transport import JsonGetter
+from . import INFO, mapping
+from .client import LIST_LIMIT, SurveyCoderClient
+from .wire import JobSummary
+
+STATUSES: StatusTable = {
+    "queued": "queued",
+    "processing": "running",
+    "completed": "completed",
+    "failed": "failed",
+}
+STATUS_FILTER = {"queued": "queued", "running": "processing", "completed": "completed", "failed": "failed"}
+"""Server-side filtering matters here because the list holds at most 100 jobs."""
+JOB_TYPES: tuple[JobKind, ...] = ("codebook_generation", "auto_coding", "one_call")
+
+
+class SurveyCoderAdapter:
+    info = INFO
+
+    def __init__(self, http: JsonGetter, *, store: Store, now: Callable[[], datetime]) -> None:
+        self._client = SurveyCoderClient(http)
+
+    async def _wire_job(self, job_id: str):
+        job = await self._client.job(job_id)
+        if job is None:
+            raise JobNotFound(
+                f"SurveyCoder has no job {job_id} (jobs expire 24 h after creation). "
+                "Call list_jobs to see recent jobs."
+            )
+        return job
+
+    async def get_job(self, job_id: str) -> Job:
+        return job_of(await self._wire_job(job_id))
+
+    async def list_jobs(self, status: NormalizedStatus | None) -> JobListing:
+        listing = JobListing(jobs=[])
+        try:
+            jobs = await self._client.list_jobs(status=STATUS_FILTER.get(status or ""), limit=LIST_LIMIT)
+        except SurveyJobsError as exc:
+            listing.failures.append(ProviderFailure(provider=INFO.name, message=str(exc)))  # type: ignore[arg-type]
+            return listing
+        listing.jobs.extend(job_of(j) for j in jobs)
+        if len(jobs) >= LIST_LIMIT:
+            listing.notes.append(
+                f"SurveyCoder lists at most its {LIST_LIMIT} most recent jobs; older ones are not counted."
+            )
+        return listing
+
+    async def coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
+        wire_job = await self._wire_job(job_id)
+        job = job_of(wire_job)
+        if job.kind == "codebook_generation":
+            raise WrongJobKind(
+                f"Job {job_id} is a SurveyCoder codebook_generation job: it produces a codebook only, "
+                "with no coded responses to summarise. Use get_job for its status; coded results come "
+                "from one_call or auto_coding jobs."
+            )
+        require_finished(job, "get_coding_results")
+        result = self._client.coding_result(wire_job)
+        return mapping.coding_results(
+            job_id=job_id, kind=job.kind, completed_at=job.updated_at, result=result
+        )
+
+    async def quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
+        raise WrongJobKind(
+            f"Job {job_id} is a SurveyCoder coding job; data-quality results exist only for Aftercare "
+            f'data-quality jobs. Call get_coding_results(job_id="{job_id}").'
+        )
+
+
+def job_of(job: JobSummary) -> Job:
+    """Map a SurveyCoder job (summary or full) to the domain ``Job``."""
+    kind: JobKind = job.type if job.type in JOB_TYPES else "one_call"  # type: ignore[assignment]
+    if job.type != kind:
+        raise UpstreamError(
+            f"SurveyCoder returned an unknown job type {job.type[:40]!r}.", provider=INFO.name
+        )
+    try:
+        status = map_status(STATUSES, f"surveycoder {kind} job", job.status)
+    except ValueError:
+        raise UpstreamError(
+            f"SurveyCoder returned an unknown job status {job.status[:40]!r}.", provider=INFO.name
+        ) from None
+    error = getattr(job, "error", None)
+    completed_at = job.updated_at if job.status == "completed" else None
+    return Job(
+        job_id=job.id,
+        provider=INFO.name,  # type: ignore[arg-type]
+        kind=kind,
+        provider_status=job.status,
+        status=status,
+        progress=Progress(job.progress.processed, job.progress.total, job.progress.percentage),
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        completed_at=completed_at,
+        dated_at=completed_at or job.updated_at or job.created_at,
+        dated_by="updated_at",
+        error=JobError(code=error.code, message=error.message) if error else None,
+    )

@@ -1,0 +1,119 @@
+"""``JobService``: the ``tools.source.JobSource`` the tools read, over every registered provider.
+
+It owns only what is common to all providers: dispatch of a job id to its provider's adapter
+(through the registry), the local store's result cache, and deferred cache writes. Everything a
+provider does differently lives in its adapter under ``server/providers/<name>/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import anyio
+
+from survey_jobs_mcp.tools.ids import JobIds
+from survey_jobs_mcp.tools.models import CodingResults, Job, NormalizedStatus, Provider, QualityReport
+from survey_jobs_mcp.tools.source import JobListing, ProgressFn
+
+from . import result_codec
+from .providers.base import ProviderAdapter
+from .providers.registry import JOB_IDS
+from .store import Store
+
+T = TypeVar("T")
+
+logger = logging.getLogger("survey_jobs_mcp.service")
+
+
+class JobService:
+    def __init__(
+        self, adapters: Mapping[str, ProviderAdapter], *, store: Store, ids: JobIds = JOB_IDS
+    ) -> None:
+        self._adapters = dict(adapters)
+        self._store = store
+        self.ids = ids
+        # One writer thread: cache writes are serialised and never delay an answer.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-cache")
+        self._pending_writes: dict[str, Callable[[], None]] = {}
+
+    def _route(self, job_id: str) -> tuple[ProviderAdapter, str]:
+        """The adapter that owns ``job_id`` and the id's key form (``InvalidInput`` if malformed)."""
+        provider = self.ids.detect(job_id)
+        return self._adapters[provider], self.ids.canonical(job_id)
+
+    # ---------------------------------------------------------------- JobSource
+    async def get_job(self, job_id: str) -> Job:
+        adapter, job_id = self._route(job_id)
+        return await adapter.get_job(job_id)
+
+    async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
+        listing = JobListing(jobs=[])
+
+        async def collect(adapter: ProviderAdapter) -> None:
+            part = await adapter.list_jobs(status)
+            listing.jobs.extend(part.jobs)
+            listing.failures.extend(part.failures)
+            listing.notes.extend(part.notes)
+
+        async with anyio.create_task_group() as tg:
+            for name, adapter in self._adapters.items():
+                if provider in (None, name):
+                    tg.start_soon(collect, adapter)
+        return listing
+
+    async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
+        adapter, job_id = self._route(job_id)
+        cached = await self._cached(job_id, result_codec.decode_coding)
+        if cached is not None:
+            return cached
+        results = await adapter.coding_results(job_id, progress)
+        self._cache_later(job_id, "coding", result_codec.encode_coding, results)
+        return results
+
+    async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
+        adapter, job_id = self._route(job_id)
+        cached = await self._cached(job_id, result_codec.decode_quality)
+        if cached is not None:
+            return cached
+        report = await adapter.quality_report(job_id, progress)
+        self._cache_later(job_id, "quality", result_codec.encode_quality, report)
+        return report
+
+    # ---------------------------------------------------------------- result cache
+    async def _cached(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:
+        """Finished results from the local store (None if absent, unreadable or of an old format)."""
+        blob = await anyio.to_thread.run_sync(self._store.cache_get, job_id)
+        return None if blob is None else await anyio.to_thread.run_sync(decode, blob)
+
+    def _cache_later(self, job_id: str, kind: str, encode: Callable[[T], bytes], value: T) -> None:
+        """Queue finished results for the store; written once the answer is out (``results_served``).
+
+        Encoding 100,000 responses is CPU work that would otherwise compete (for the GIL) with
+        building the summary the assistant is waiting for.
+        """
+
+        def write() -> None:
+            try:
+                self._store.cache_put(job_id, kind, encode(value))
+            except Exception:  # a cache write must never break anything; the next call refetches
+                logger.warning("could not cache results of %s", job_id, exc_info=True)
+
+        self._pending_writes[job_id] = write
+
+    def results_served(self, job_id: str) -> None:
+        """The caller has answered from these results: persist them now, in the background."""
+        write = self._pending_writes.pop(self.ids.canonical(job_id), None)
+        if write is not None:
+            self._writer.submit(write)
+
+    def close(self) -> None:
+        """Write whatever is still queued and wait for it (called when the server shuts down)."""
+        for job_id in list(self._pending_writes):
+            self.results_served(job_id)
+        self._writer.shutdown(wait=True)
+
+
+__all__ = ["JobService"]
