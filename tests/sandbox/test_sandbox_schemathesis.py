@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
-from tests.test_sandbox_support import CODING_SPEC, DQ_SPEC
+from tests.sandbox_support import CODING_SPEC, DQ_SPEC
 
 EXCLUDED = [positive_data_acceptance]
 

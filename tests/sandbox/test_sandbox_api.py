@@ -10,7 +10,7 @@ import pytest
 
 from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 from tests.conftest import SANDBOX_START
-from tests.test_sandbox_support import (
+from tests.sandbox_support import (
     CODING_SPEC,
     DQ_SPEC,
     component,
@@ -482,7 +482,7 @@ def test_every_surveycoder_job_validates(sandbox: Sandbox, sc: httpx.Client) -> 
             assert set(job["result"]) == {"project_id", "question_id", "codebook"}
 
 
-SC_SPEC_PATH = __import__("tests.test_sandbox_support", fromlist=["SC_SPEC"]).SC_SPEC
+SC_SPEC_PATH = __import__("tests.sandbox_support", fromlist=["SC_SPEC"]).SC_SPEC
 
 
 def test_surveycoder_list(sandbox: Sandbox, sc: httpx.Client) -> None:

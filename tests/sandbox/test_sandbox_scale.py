@@ -11,7 +11,7 @@ import httpx
 
 from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 from tests.conftest import SANDBOX_START
-from tests.test_sandbox_support import validate_coding_body, validate_dq_body
+from tests.sandbox_support import validate_coding_body, validate_dq_body
 
 
 def test_scale_100k_generation_in_bounded_memory() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from survey_jobs_mcp.server.sandbox import Fault, Sandbox, SandboxServer, parse_fault_spec
 from survey_jobs_mcp.server.sandbox.cli import add_sandbox_arguments
-from tests.test_sandbox_support import CODING_SPEC, DQ_SPEC, component, validate_coding_body, validate_sc
+from tests.sandbox_support import CODING_SPEC, DQ_SPEC, component, validate_coding_body, validate_sc
 
 
 def _coding_id(sb: Sandbox) -> str:

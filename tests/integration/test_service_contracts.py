@@ -20,8 +20,8 @@ from survey_jobs_mcp.server.service import JobService
 from survey_jobs_mcp.server.store import Store
 from survey_jobs_mcp.tools.errors import UpstreamError
 from survey_jobs_mcp.tools.source import no_progress
-from tests import test_http
-from tests.test_http import AC_KEY, FAST, KEY, Upstream, ok
+from tests.unit.server import test_http
+from tests.unit.server.test_http import AC_KEY, FAST, KEY, Upstream, ok
 
 pytestmark = pytest.mark.anyio
 
