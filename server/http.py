@@ -94,7 +94,7 @@ def is_loopback_host(host: str) -> bool:
 
 
 def key_allowed(url: httpx.URL) -> bool:
-    """A key is only sent over https, or plain http to a loopback address (DESIGN.md, Configuration)."""
+    """A key is only sent over https, or plain http to a loopback address (README, Setting keys)."""
     return url.scheme == "https" or (url.scheme == "http" and is_loopback_host(url.host))
 
 

@@ -1,6 +1,6 @@
 """Runtime settings, read once from the environment.
 
-Only the variables in DESIGN.md "Configuration" are read from the environment; the timeout, retry and
+Only the variables the README documents are read from the environment; the timeout, retry and
 cache knobs are plain fields with defaults so tests (and a future config file) can override them with
 ``dataclasses.replace`` without widening the documented contract.
 """

@@ -1,4 +1,4 @@
-"""Keyring backends for tests (``notes/mcp-sdk-2.md`` §5.5): in memory, selected with set_keyring."""
+"""Keyring backends for tests: in memory, selected with set_keyring."""
 
 from __future__ import annotations
 

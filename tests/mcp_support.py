@@ -27,7 +27,7 @@ from survey_jobs_mcp.server.settings import Settings
 
 TZ = ZoneInfo("Europe/Berlin")
 
-# DESIGN.md "Tools": provider status -> normalized status.
+# The normalized statuses of the list_jobs contract (README, Tools).
 STATUS_MAP = {
     ("aftercare", "coding"): {
         "queued": "queued",

@@ -1,7 +1,7 @@
 """Schemathesis against the sandbox's Aftercare GET endpoints, using the published specs.
 
 One documented deviation: the published coding spec does not mark ``results`` nullable, yet the
-provider returns ``results: null`` while a job is queued or processing (DESIGN "Upstream
+provider returns ``results: null`` while a job is queued or processing (docs/upstream.md "Upstream
 assumptions"). The spec is loaded as published with only ``nullable: true`` added to that property.
 The ``positive_data_acceptance`` check is excluded: the spec types ``batchJobId`` as any string but
 documents 400 "Invalid batch job ID format" for non-UUIDs, which the sandbox (like upstream) returns.

@@ -1,4 +1,4 @@
-"""Aftercare wire models: the documented bodies of ``specs/aftercare-*.openapi.yaml``, as published.
+"""Aftercare wire models: the documented bodies of ``tests/specs/aftercare-*.openapi.yaml``, as published.
 
 Tolerant by construction: unknown fields are ignored (pydantic's default), optional fields may be
 missing. What is *required* upstream is required here, so a body that breaks the contract fails
@@ -8,7 +8,7 @@ value, rather than as an opaque validation error.
 
 The coding spec's ``results`` is a ``oneOf`` discriminated by the *parent's* ``status`` and is not
 marked nullable although it is ``null`` while a job is queued or processing. We keep it untyped
-here and read it by the parent's status (see ``aftercare.py``), exactly as DESIGN.md says.
+here and read it by the parent's status (see ``adapter.py``), as docs/upstream.md explains.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SurveyCoder wire models: ``specs/surveycoder-jobs.openapi.yaml`` (the ``CodingResult`` shape is
+"""SurveyCoder wire models: ``tests/specs/surveycoder-jobs.openapi.yaml`` (the ``CodingResult`` shape is
 inferred from the public SDK, so it is parsed tolerantly: unknown fields ignored, optional fields
 optional; only what the SDK itself relies on is required)."""
 
