@@ -14,13 +14,14 @@ from typing import TypeVar
 
 import anyio
 
+from survey_jobs_mcp.tools.errors import UpstreamError
 from survey_jobs_mcp.tools.ids import JobIds
 from survey_jobs_mcp.tools.models import CodingResults, Job, NormalizedStatus, Provider, QualityReport
 from survey_jobs_mcp.tools.source import JobListing, ProgressFn
 
 from . import result_codec
 from .providers.base import ProviderAdapter
-from .providers.registry import JOB_IDS
+from .providers.registry import JOB_IDS, PROVIDER_INFO
 from .store import Store
 
 T = TypeVar("T")
@@ -58,10 +59,15 @@ class JobService:
             listing.failures.extend(part.failures)
             listing.notes.extend(part.notes)
 
+        asked = [adapter for name, adapter in self._adapters.items() if provider in (None, name)]
         async with anyio.create_task_group() as tg:
-            for name, adapter in self._adapters.items():
-                if provider in (None, name):
-                    tg.start_soon(collect, adapter)
+            for adapter in asked:
+                tg.start_soon(collect, adapter)
+        failed = {failure.provider for failure in listing.failures}
+        if asked and failed >= {adapter.info.name for adapter in asked}:
+            # Nothing could be read: an empty listing would read as "there are no jobs".
+            reasons = " ".join(f"{PROVIDER_INFO[f.provider].label}: {f.message}" for f in listing.failures)
+            raise UpstreamError(f"No jobs could be listed: every provider failed. {reasons}", provider="all")
         return listing
 
     async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:

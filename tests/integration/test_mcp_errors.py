@@ -225,10 +225,13 @@ async def test_missing_key_names_auth_set(h: Harness, backend, request):
         assert "survey-jobs-mcp auth set aftercare" in msg
         msg = err(await c.call_tool("get_coding_results", {"job_id": SC_ONE_CALL}), "get_coding_results")
         assert "survey-jobs-mcp auth set surveycoder" in msg
-        r = await c.call_tool("list_jobs", {})
-        # both providers unavailable: either an error or a listing whose failure notes name auth set
-        out = all_output(r)
-        assert "survey-jobs-mcp auth set aftercare" in out and "survey-jobs-mcp auth set surveycoder" in out
+        # every provider unavailable: an error (an empty listing would read as "there are no jobs")
+        msg = err(await c.call_tool("list_jobs", {}), "list_jobs")
+        assert msg.startswith("No jobs could be listed: every provider failed.")
+        assert "survey-jobs-mcp auth set aftercare" in msg and "survey-jobs-mcp auth set surveycoder" in msg
+        # one provider asked, and it failed: an error too
+        msg = err(await c.call_tool("list_jobs", {"provider": "surveycoder"}), "list_jobs")
+        assert "every provider failed" in msg and "auth set surveycoder" in msg
     assert h.requests() == 0
 
 
