@@ -267,7 +267,7 @@ def phases(raw_pages: list[bytes], job_id: str) -> list[tuple[str, float]]:
     from survey_jobs_mcp.server import result_codec
     from survey_jobs_mcp.server.providers.aftercare import mapping as aftercare_mapping
     from survey_jobs_mcp.server.providers.aftercare.wire import BATCH_CODING_SUCCESS, BatchCodingResponse
-    from survey_jobs_mcp.tools.coding_summary import build_coding_index
+    from survey_jobs_mcp.tools.views.coding import build_coding_index
 
     out: list[tuple[str, float]] = []
 

@@ -51,7 +51,7 @@ class JobService:
         return await adapter.get_job(job_id)
 
     async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
-        listing = JobListing(jobs=[])
+        listing = JobListing(jobs=[], providers=[a.info.profile for a in self._adapters.values()])
 
         async def collect(adapter: ProviderAdapter) -> None:
             part = await adapter.list_jobs(status)

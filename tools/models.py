@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Provider = Literal["aftercare", "surveycoder"]
-PROVIDERS: tuple[Provider, ...] = ("aftercare", "surveycoder")
+Provider = str
+"""A provider's name as its adapter states it (``ProviderProfile.name``): an opaque key here.
+``tools/`` never compares it with a literal; what the views need to know about a provider comes
+from its ``ProviderProfile``."""
 
 JobKind = Literal["coding", "data_quality", "codebook_generation", "auto_coding", "one_call"]
 """``coding``/``data_quality`` are Aftercare's two job families; the rest are SurveyCoder job types."""
@@ -35,6 +37,19 @@ DatedBy = Literal["completed_at", "updated_at", "created_at", "first_seen_in_sta
 """Which clock a job's ``dated_at`` comes from (the output says it, so the model can judge it)."""
 
 
+@dataclass(slots=True, frozen=True)
+class ProviderProfile:
+    """What a reader must know about a provider to judge its jobs, stated by the provider side."""
+
+    name: Provider
+    """The key in filters and structured output (``list_jobs(provider=...)``)."""
+    label: str
+    """How the provider is named in text."""
+    lists_jobs: bool = True
+    """False when the provider has no list endpoint: its jobs are listed only once this server has
+    seen their id (any tool call with it, or ``survey-jobs-mcp track ID``)."""
+
+
 @dataclass(slots=True)
 class Progress:
     processed: int
@@ -54,6 +69,8 @@ class Job:
 
     job_id: str
     provider: Provider
+    provider_label: str
+    """``ProviderProfile.label`` of ``provider``: how the job's provider is named in text."""
     kind: JobKind
     provider_status: str
     """The exact upstream status string (``partial_failure``, ``processing`` …)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .ids import JobIds
-from .models import CodingResults, Job, NormalizedStatus, Provider, QualityReport
+from .models import CodingResults, Job, NormalizedStatus, Provider, ProviderProfile, QualityReport
 
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
 """``await progress(done, total, message)``: forwarded to MCP progress notifications."""
@@ -33,6 +33,8 @@ class ProviderFailure:
 @dataclass(slots=True)
 class JobListing:
     jobs: list[Job]
+    providers: list[ProviderProfile]
+    """Every provider the source knows, in display order (whether or not this listing asked it)."""
     failures: list[ProviderFailure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Facts the reader needs to judge completeness (e.g. SurveyCoder lists at most 100 jobs)."""

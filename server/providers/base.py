@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from survey_jobs_mcp.tools.ids import IdFormat
-from survey_jobs_mcp.tools.models import CodingResults, Job, NormalizedStatus, QualityReport
+from survey_jobs_mcp.tools.models import CodingResults, Job, NormalizedStatus, ProviderProfile, QualityReport
 from survey_jobs_mcp.tools.source import JobListing, ProgressFn
 
 if TYPE_CHECKING:
@@ -42,6 +42,11 @@ class ProviderInfo:
     """The provider has no list endpoint: its jobs are known only once tracked in the local store."""
     forbidden_hint: str = ""
     """Added to a 403 message: what a rejected-but-valid key may mean for this provider."""
+
+    @property
+    def profile(self) -> ProviderProfile:
+        """What the views need to know about this provider (they never see its name as a literal)."""
+        return ProviderProfile(name=self.name, label=self.label, lists_jobs=not self.needs_tracking)
 
 
 class ProviderAdapter(Protocol):

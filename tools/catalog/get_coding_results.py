@@ -8,8 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from ..coding_summary import CodingSummaryOut, build_coding_index, summarise_coding
 from ..tokens import DEFAULT_TOKENS
+from ..views.coding import CodingSummaryOut, build_coding_index, summarise_coding
 from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
 from .spec import ToolSpec
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
-from ..jobs_view import GetJobOut, get_job_view
+from ..views.jobs import GetJobOut, get_job_view
 from .runtime import JobId, deadline, result, state
 from .spec import ToolSpec
 

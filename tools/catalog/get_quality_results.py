@@ -8,8 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from ..quality_summary import QualitySummaryOut, build_quality_index, summarise_quality
 from ..tokens import DEFAULT_TOKENS
+from ..views.quality import QualitySummaryOut, build_quality_index, summarise_quality
 from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
 from .spec import ToolSpec
 

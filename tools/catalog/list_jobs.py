@@ -8,8 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from ..jobs_view import ListJobsOut, list_jobs_view
 from ..timewindow import resolve_window
+from ..views.jobs import ListJobsOut, list_jobs_view
 from .runtime import Cursor, deadline, result, state
 from .spec import ToolSpec
 

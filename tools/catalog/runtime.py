@@ -18,8 +18,8 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
 from ..errors import UpstreamError
+from ..render import Summary
 from ..source import JobSource, ProgressFn
-from ..summary import Summary
 from ..tokens import MAX_TOKENS, MIN_TOKENS
 
 T = TypeVar("T")

@@ -121,7 +121,8 @@ class AftercareAdapter:
             dated_at, dated_by = tracked.status_changed_at, "first_seen_in_status"
         return Job(
             job_id=tracked.job_id,
-            provider=INFO.name,  # type: ignore[arg-type]
+            provider=INFO.name,
+            provider_label=INFO.label,
             kind=kind,
             provider_status=tracked.last_status,
             status=normalize_status(kind, tracked.last_status),
@@ -197,7 +198,7 @@ class AftercareAdapter:
         return self.job_of(tracked)
 
     async def list_jobs(self, status: NormalizedStatus | None) -> JobListing:
-        listing = JobListing(jobs=[])
+        listing = JobListing(jobs=[], providers=[INFO.profile])
         tracked = await anyio.to_thread.run_sync(lambda: self._store.list_tracked(INFO.name))
         failed: list[str] = []
         key_failure: list[CredentialsError] = []

@@ -59,7 +59,7 @@ class SurveyCoderAdapter:
         return job_of(await self._wire_job(job_id))
 
     async def list_jobs(self, status: NormalizedStatus | None) -> JobListing:
-        listing = JobListing(jobs=[])
+        listing = JobListing(jobs=[], providers=[INFO.profile])
         try:
             jobs = await self._client.list_jobs(status=STATUS_FILTER.get(status or ""), limit=LIST_LIMIT)
         except SurveyJobsError as exc:
@@ -111,7 +111,8 @@ def job_of(job: JobSummary) -> Job:
     completed_at = job.updated_at if job.status == "completed" else None
     return Job(
         job_id=job.id,
-        provider=INFO.name,  # type: ignore[arg-type]
+        provider=INFO.name,
+        provider_label=INFO.label,
         kind=kind,
         provider_status=job.status,
         status=status,

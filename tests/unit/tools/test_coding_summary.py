@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey_jobs_mcp.tools.coding_summary import CodingSummaryOut, build_coding_index, summarise_coding
 from survey_jobs_mcp.tools.errors import InvalidInput
 from survey_jobs_mcp.tools.models import Assignment, CodeNode, CodingResults, JobError, QuestionCoding
 from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
+from survey_jobs_mcp.tools.views.coding import CodingSummaryOut, build_coding_index, summarise_coding
 from tests.hostile import HOSTILE
 from tests.snapshot_support import check_summary_snapshot
 

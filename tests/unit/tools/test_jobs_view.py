@@ -11,22 +11,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survey_jobs_mcp.tools.errors import InvalidInput
-from survey_jobs_mcp.tools.jobs_view import (
+from survey_jobs_mcp.tools.models import Job, JobError, Progress, ProviderProfile
+from survey_jobs_mcp.tools.source import JobListing, ProviderFailure
+from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
+from survey_jobs_mcp.tools.views.jobs import (
     STATUS_FILTERS,
     GetJobOut,
     ListJobsOut,
     get_job_view,
     list_jobs_view,
     matches_status,
-    normalize_status,
 )
-from survey_jobs_mcp.tools.models import Job, JobError, Progress
-from survey_jobs_mcp.tools.source import JobListing, ProviderFailure
-from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
 from tests.snapshot_support import check_summary_snapshot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
+# Hand-built profiles: what the provider side states (the one without a list endpoint first).
+PROVIDERS = [
+    ProviderProfile("aftercare", "Aftercare", lists_jobs=False),
+    ProviderProfile("surveycoder", "SurveyCoder"),
+]
+LABELS = {p.name: p.label for p in PROVIDERS}
 
 
 def sc_id(n: int) -> str:
@@ -57,7 +62,8 @@ def job(
     )
     return Job(
         job_id=sc_id(n) if provider == "surveycoder" else ac_id(n),
-        provider=provider,  # type: ignore[arg-type]
+        provider=provider,
+        provider_label=LABELS[provider],
         kind=kind,  # type: ignore[arg-type]
         provider_status=upstream,
         status=status,  # type: ignore[arg-type]
@@ -69,56 +75,13 @@ def job(
 
 
 def view(jobs: list[Job], **kw):
-    listing = kw.pop("listing", None) or JobListing(jobs)
+    listing = kw.pop("listing", None) or JobListing(jobs, PROVIDERS)
     return list_jobs_view(listing, now=NOW, tz=BERLIN, **kw)
 
 
 # ------------------------------------------------------------------------------------------------
-# status mapping
+# status filter
 # ------------------------------------------------------------------------------------------------
-
-MAPPING = [
-    ("aftercare", "coding", "queued", "queued"),
-    ("aftercare", "coding", "processing", "running"),
-    ("aftercare", "coding", "completed", "completed"),
-    ("aftercare", "coding", "partial_failure", "partially_failed"),
-    ("aftercare", "coding", "total_failure", "failed"),
-    ("aftercare", "data_quality", "queued", "queued"),
-    ("aftercare", "data_quality", "processing", "running"),
-    ("aftercare", "data_quality", "completed", "completed"),
-    ("aftercare", "data_quality", "failed", "failed"),
-] + [
-    ("surveycoder", kind, upstream, normalized)
-    for kind in ("codebook_generation", "auto_coding", "one_call")
-    for upstream, normalized in (
-        ("queued", "queued"),
-        ("processing", "running"),
-        ("completed", "completed"),
-        ("failed", "failed"),
-    )
-]
-
-
-@pytest.mark.parametrize(("provider", "kind", "upstream", "expected"), MAPPING)
-def test_status_mapping(provider: str, kind: str, upstream: str, expected: str) -> None:
-    assert normalize_status(provider, kind, upstream) == expected
-
-
-@pytest.mark.parametrize(
-    ("provider", "kind", "upstream"),
-    [
-        ("aftercare", "coding", "failed"),  # coding jobs have two failure levels, never plain "failed"
-        ("aftercare", "data_quality", "partial_failure"),
-        ("aftercare", "data_quality", "total_failure"),
-        ("surveycoder", "auto_coding", "partial_failure"),
-        ("surveycoder", "one_call", "cancelled"),
-        ("surveycoder", "one_call", ""),
-        ("other", "coding", "queued"),
-    ],
-)
-def test_unknown_status_raises(provider: str, kind: str, upstream: str) -> None:
-    with pytest.raises(ValueError):
-        normalize_status(provider, kind, upstream)
 
 
 def test_matches_status() -> None:
@@ -254,6 +217,7 @@ def test_empty_result_suggests_widening_and_tracking() -> None:
 def test_provider_failure_note() -> None:
     listing = JobListing(
         [job(1, provider="aftercare")],
+        PROVIDERS,
         failures=[ProviderFailure("surveycoder", "HTTP 503 after 3 retries (request id r-12)")],
         notes=["Aftercare lists only tracked jobs."],
     )
@@ -272,6 +236,7 @@ def test_provider_failure_note() -> None:
 def test_both_providers_failing_never_claims_to_show_either() -> None:
     listing = JobListing(
         [],
+        PROVIDERS,
         failures=[
             ProviderFailure("aftercare", "No Aftercare API key is configured."),
             ProviderFailure("surveycoder", "HTTP 503 after 3 retries (request id r-12)"),
@@ -370,7 +335,7 @@ def test_get_job_eta_is_derived_only_when_possible() -> None:
 
 def test_structured_output_matches_schemas() -> None:
     jobs = _showcase_jobs()
-    listing = JobListing(jobs, failures=[ProviderFailure("surveycoder", "timeout")], notes=["n"])
+    listing = JobListing(jobs, PROVIDERS, failures=[ProviderFailure("surveycoder", "timeout")], notes=["n"])
     s = list_jobs_view(listing, limit=3, since="7d", now=NOW, tz=BERLIN)
     jsonschema.validate(s.structured, ListJobsOut.model_json_schema())
     ListJobsOut.model_validate(s.structured)
@@ -423,6 +388,7 @@ def worst_jobs(draw) -> list[Job]:
 def test_budget_under_worst_case(jobs: list[Job], limit: int, note: str) -> None:
     listing = JobListing(
         jobs,
+        PROVIDERS,
         failures=[ProviderFailure("surveycoder", note), ProviderFailure("aftercare", note)],
         notes=[note] * 8,
     )
@@ -462,6 +428,7 @@ def _showcase_jobs() -> list[Job]:
         Job(
             "job_1a2b3c4d5e6f7a8b9c0d1e2f",
             "surveycoder",
+            "SurveyCoder",
             "auto_coding",
             "processing",
             "running",
@@ -475,6 +442,7 @@ def _showcase_jobs() -> list[Job]:
         Job(
             "123e4567-e89b-12d3-a456-426614174000",
             "aftercare",
+            "Aftercare",
             "coding",
             "partial_failure",
             "partially_failed",
@@ -487,6 +455,7 @@ def _showcase_jobs() -> list[Job]:
         Job(
             "job_00000000000000000000beef",
             "surveycoder",
+            "SurveyCoder",
             "one_call",
             "failed",
             "failed",
@@ -500,6 +469,7 @@ def _showcase_jobs() -> list[Job]:
         Job(
             "9b2e4567-e89b-12d3-a456-426614174999",
             "aftercare",
+            "Aftercare",
             "data_quality",
             "completed",
             "completed",
@@ -511,6 +481,7 @@ def _showcase_jobs() -> list[Job]:
         Job(
             "job_aaaaaaaaaaaaaaaaaaaaaaaa",
             "surveycoder",
+            "SurveyCoder",
             "codebook_generation",
             "completed",
             "completed",
@@ -531,6 +502,7 @@ def _check_snapshot(name: str, text: str, structured: dict) -> None:
 def test_snapshot_list() -> None:
     listing = JobListing(
         _showcase_jobs(),
+        PROVIDERS,
         notes=["SurveyCoder lists at most its 100 most recent jobs."],
     )
     s = list_jobs_view(listing, limit=4, since="7d", now=NOW, tz=BERLIN)

@@ -21,9 +21,9 @@ from survey_jobs_mcp.tools.models import (
     QualityReport,
     RespondentQuality,
 )
-from survey_jobs_mcp.tools.quality_summary import QualitySummaryOut, build_quality_index, summarise_quality
 from survey_jobs_mcp.tools.quoting import plain_id
 from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
+from survey_jobs_mcp.tools.views.quality import QualitySummaryOut, build_quality_index, summarise_quality
 from tests.hostile import HOSTILE
 from tests.snapshot_support import check_summary_snapshot
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from survey_jobs_mcp.tools.errors import InvalidInput
-from survey_jobs_mcp.tools.summary import decode_cursor, encode_cursor
+from survey_jobs_mcp.tools.render.cursors import decode_cursor, encode_cursor
 
 
 def test_a_cursor_returns_its_offset_for_its_own_scope() -> None:
