@@ -8,11 +8,33 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from collections.abc import Mapping
 
 from . import __version__
 
 logger = logging.getLogger("survey_jobs_mcp")
+
+SANDBOX_ENV = "SURVEY_JOBS_SANDBOX"
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def sandbox_from_env(env: Mapping[str, str]) -> bool:
+    """Whether ``SURVEY_JOBS_SANDBOX`` asks ``serve`` for the embedded sandbox.
+
+    An MCP bundle's manifest can map a boolean setting ("sandbox mode") to an environment variable
+    (as the strings ``true``/``false``), but it cannot add or drop a command-line flag, so this is how
+    that switch reaches ``serve``. A value that is neither true nor false is an error rather than a
+    guess: silently serving real data when the user asked for the sandbox (or the reverse) is worse.
+    """
+    raw = (env.get(SANDBOX_ENV) or "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"{SANDBOX_ENV} must be true or false (also 1/0, yes/no, on/off), got {raw!r}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="streamable-http bind address")
     serve.add_argument("--port", type=int, default=8000, help="streamable-http port")
     serve.add_argument(
-        "--sandbox", action="store_true", help="use the embedded sandbox (no keys, no network)"
+        "--sandbox",
+        action="store_true",
+        help=f"use the embedded sandbox (no keys, no network); also {SANDBOX_ENV}=true",
     )
 
     add_auth_arguments(sub)
@@ -65,11 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     if command == "serve":
         from .serve import serve
 
+        try:
+            sandbox = getattr(args, "sandbox", False) or sandbox_from_env(os.environ)
+        except ValueError as exc:
+            print(f"survey-jobs-mcp: {exc}", file=sys.stderr)
+            return 2
         return serve(
             transport=getattr(args, "transport", "stdio"),
             host=getattr(args, "host", "127.0.0.1"),
             port=getattr(args, "port", 8000),
-            sandbox=getattr(args, "sandbox", False),
+            sandbox=sandbox,
         )
     if command == "auth":
         from .auth_cli import run_auth

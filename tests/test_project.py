@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ruff_is_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "server", "tools", "tests", "bench"],
+        [sys.executable, "-m", "ruff", "check", "server", "tools", "tests", "bench", "bundle"],
         cwd=ROOT,
         capture_output=True,
         text=True,
