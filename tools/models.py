@@ -86,6 +86,9 @@ class Job:
     last_checked_at: datetime | None = None
     """When this server last asked the provider (Aftercare jobs known through the local store)."""
     error: JobError | None = None
+    has_results: bool | None = None
+    """Whether a finished job has results to read: None when unknown until they are read, False
+    when the provider kept none (a partial failure that returned only its error)."""
 
     @property
     def terminal(self) -> bool:

@@ -98,6 +98,12 @@ async def test_partial_failure_is_not_an_error(h: Harness):
     assert r.structured_content["failure"] == {"code": raw["code"], "message": raw["message"]}
     assert f"{raw['code'].replace('_', chr(92) + '_')} — {raw['message']}" in text_of(r)
     assert "Partially failed" in text_of(r)
+    assert r.structured_content["questions"] == [] and "**Next:**" not in text_of(r)
+    job = await h.call("get_job", {"job_id": job_id})
+    assert "next" not in job.structured_content and job.structured_content["results"] == "none"
+    assert "kept no results" in text_of(job)
+    listed = await h.call("list_jobs", {"status": "partially_failed"})
+    assert listed.structured_content["next"]["tool"] == "get_job"
 
 
 # ---------------------------------------------------------------- bad inputs

@@ -154,8 +154,10 @@ async def test_get_job_every_provider_kind_status(h: Harness):
             assert sc["provider_status"] == row["status"]
             assert sc["status"] == normalized(row)
             want_tool = "get_job"
+            # A partially failed Aftercare coding job that kept only its error has nothing to read.
+            has_results = row["status"] != "partial_failure"
             if sc["status"] in ("completed", "partially_failed") and row["kind"] != "codebook_generation":
-                want_tool = NEXT_TOOL.get(row["kind"], "get_coding_results")
+                want_tool = NEXT_TOOL.get(row["kind"], "get_coding_results") if has_results else "get_job"
             if sc["status"] in ("completed", "partially_failed", "failed") and want_tool == "get_job":
                 # finished without results to summarise: no results tool is suggested
                 assert sc.get("next", {}).get("tool") not in ("get_coding_results", "get_quality_results")
@@ -382,6 +384,45 @@ async def test_quality_filters_exact(h: Harness):
         ]
         issues = sum(ch["is_issue"] for a in sc["answers"] for ch in a["checks"])
         assert issues == sum(ch["isIssue"] for e in worst["evaluations"] for ch in e["qualityIssueChecks"])
+
+
+async def test_quality_pages_scale_with_the_budget(h: Harness):
+    """A bigger budget lists more respondents per call; cursors continue exactly (no overlap, no gap)
+    and together list every respondent once, worst first."""
+    items = h.sb.raw_quality(DQ[0])["results"]["items"]
+    expected = [
+        i["responseIdentifier"]
+        for i in sorted(items, key=lambda i: (-i["demeritScore"], i["responseIdentifier"]))
+    ]
+    calls = {}
+    async with h.client() as c:
+        for budget in (3000, 20000):
+            seen: list[str] = []
+            cursor = None
+            calls[budget] = 0
+            while True:
+                args = {"job_id": DQ[0], "max_tokens": budget} | ({"cursor": cursor} if cursor else {})
+                r = await c.call_tool("get_quality_results", args)
+                assert r.is_error is False, text_of(r)
+                calls[budget] += 1
+                sc = r.structured_content
+                assert tokens(text_of(r)) <= budget and tokens(json.dumps(sc)) <= budget
+                assert sc["offset"] == len(seen)
+                seen.extend(w["respondent_id"] for w in sc["worst"])
+                cursor = sc.get("next_cursor")
+                if not cursor:
+                    break
+            assert sorted(seen) == sorted(expected) and len(seen) == len(set(seen))
+            demerits = {i["responseIdentifier"]: i["demeritScore"] for i in items}
+            assert [demerits[x] for x in seen] == sorted((demerits[x] for x in seen), reverse=True)
+    assert len(items) > 100
+    assert calls[20000] < calls[3000]
+    first = {}
+    async with h.client() as c:
+        for budget in (3000, 20000):
+            r = await c.call_tool("get_quality_results", {"job_id": DQ[0], "max_tokens": budget})
+            first[budget] = len(r.structured_content["worst"])
+    assert first[20000] > first[3000] > 25  # no fixed page of 25 any more
 
 
 # ---------------------------------------------------------------- budget

@@ -168,6 +168,9 @@ async def test_drilldown_and_restart_make_no_page_requests(h: Harness):
     assert len(seen) >= pages
     assert [p for p, _, _ in seen] == sorted({p for p, _, _ in seen})  # strictly increasing
     assert seen[-1][0] == pages
+    # No upstream says how many pages there are; once the last one is fetched, progress says it.
+    assert seen[-1][1] == pages and f"Read {pages} of {pages} pages" in seen[-1][2]
+    assert all(total in (None, pages) for _, total, _ in seen)
     # A fresh server over the same data dir: the SQLite result cache answers, no page requests.
     before = h.sb.faults.calls("aftercare.coding.get")
     async with h.client() as c:
@@ -179,9 +182,11 @@ async def test_drilldown_and_restart_make_no_page_requests(h: Harness):
 
 async def test_quality_progress_and_cache(h: Harness):
     seen: list[float] = []
+    totals: list[float | None] = []
 
     async def on_progress(progress, total, message):
         seen.append(progress)
+        totals.append(total)
 
     async with h.client() as c:
         r = await c.call_tool("get_quality_results", {"job_id": DQ}, progress_callback=on_progress)
@@ -191,6 +196,7 @@ async def test_quality_progress_and_cache(h: Harness):
         pages = -(-items // h.sb.page_size)
         assert calls == pages
         assert seen == list(range(1, pages + 1))
+        assert totals[-1] == pages
         r = await c.call_tool("get_quality_results", {"job_id": DQ, "min_demerit": 50})
         assert r.is_error is False
     async with h.client() as c:

@@ -14,14 +14,11 @@ from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
-Coding results of a completed coding job (Aftercare coding, SurveyCoder one_call / auto_coding) \
-as a compact summary that fits max_tokens.
-No question_id: an overview of every question (base and top themes). question_id: that \
-question's code tree by respondent count, with example answers. code_id (with question_id): that \
-code's subtree and its responses, paged with cursor.
-Counts are distinct respondents; a parent counts its whole subtree; with multi-coding shares add \
-to more than 100%. Omitted codes are counted with the handle to see them.
-For data-quality jobs use get_quality_results; for unfinished jobs use get_job."""
+Coding results of a finished coding job, exact and within max_tokens (a bigger budget shows more).
+No ids: every question's base and code tree, largest codes first. question_id: that question's \
+tree with example answers. code_id: that code's sub-codes and responses (cursor pages).
+Counts are distinct respondents; a parent counts its subtree once; multi-coded shares add to over \
+100%. Whatever is cut is counted, with the handle that shows it."""
 
 
 async def get_coding_results(
@@ -29,21 +26,18 @@ async def get_coding_results(
     job_id: JobId,
     question_id: Annotated[
         str | None,
-        Field(
-            description="A question handle from the overview (e.g. Q1) to see its code tree.", max_length=200
-        ),
+        Field(description="A question handle from the overview.", max_length=200),
     ] = None,
     code_id: Annotated[
         str | None,
         Field(
-            description="A code handle from a question's tree (Aftercare: a number; SurveyCoder: an id) "
-            "to see its subtree and responses.",
+            description="A code handle from a question's tree.",
             max_length=200,
         ),
     ] = None,
     max_tokens: MaxTokens = DEFAULT_TOKENS,
     examples_per_code: Annotated[
-        int, Field(description="Example answers quoted per code (0-5).", ge=0, le=5)
+        int, Field(description="Example answers per code in a question's tree.", ge=0, le=5)
     ] = 1,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, CodingSummaryOut]:

@@ -12,10 +12,8 @@ from .runtime import JobId, deadline, result, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
-Status of one job: provider, kind, exact and normalized status, progress, timings, error, and \
-which tool to call next. The provider is detected from the id (Aftercare: a UUID; SurveyCoder: \
-job_ + 24 hex). Use it to check whether a job is done before reading its results; call it again \
-later for a queued or running job."""
+One job's status (normalized and the provider's own), progress, timings, error, and the call to \
+make next. Check a job is done before reading its results; call again later while it runs."""
 
 
 async def get_job(ctx: Context, job_id: JobId) -> Annotated[CallToolResult, GetJobOut]:

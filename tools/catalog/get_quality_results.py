@@ -14,13 +14,10 @@ from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
-Data-quality results of a completed Aftercare data-quality job: respondents scored, mean and \
-median demerit (higher = worse), distribution, flag rate overall and per issue type, the rules \
-used for "flagged" and "likely removable", the worst respondents with their strongest issue and \
-an evidence quote, duplicates as counts.
-Filter with issue_type (nonsensical, irrelevant, low_effort, llm_generated, self_duplicate, \
-shared_duplicate) and min_demerit; page the respondent list with cursor; respondent_id shows one \
-respondent's per-answer evaluation. For coding jobs use get_coding_results."""
+Data-quality results of a finished data-quality job: demerit (0-100, higher = worse) mean, median \
+and distribution, flag rates per issue type, likely removable respondents (rules stated), then \
+the worst respondents with their strongest issue and evidence, as many as fit in max_tokens \
+(cursor continues). respondent_id: one respondent's answers and checks."""
 
 
 async def get_quality_results(
@@ -29,17 +26,17 @@ async def get_quality_results(
     issue_type: Annotated[
         str | None,
         Field(
-            description="Only respondents flagged for this issue: nonsensical, irrelevant, low_effort, "
-            "llm_generated, self_duplicate, shared_duplicate.",
+            description="nonsensical, irrelevant, low_effort, llm_generated, self_duplicate or "
+            "shared_duplicate.",
             max_length=40,
         ),
     ] = None,
     min_demerit: Annotated[
-        float | None, Field(description="Only respondents with demerit score >= this (0-100).", ge=0, le=100)
+        float | None, Field(description="Only respondents with demerit >= this.", ge=0, le=100)
     ] = None,
     respondent_id: Annotated[
         str | None,
-        Field(description="Show one respondent's per-answer evaluation.", max_length=200),
+        Field(description="A respondent id from the list.", max_length=200),
     ] = None,
     max_tokens: MaxTokens = DEFAULT_TOKENS,
     cursor: Cursor = None,

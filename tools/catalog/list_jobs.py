@@ -9,41 +9,38 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from ..timewindow import resolve_window
+from ..tokens import DEFAULT_TOKENS
 from ..views.jobs import ListJobsOut, list_jobs_view
-from .runtime import Cursor, deadline, result, state
+from .runtime import Cursor, MaxTokens, deadline, result, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
-List recent jobs of both providers, newest first, with counts by status.
-Use it for "which jobs failed today?", "what is still running?", or to find a job id.
-status: queued | running | completed | partially_failed | failed | any ("failed" also matches \
-partially failed jobs). since/until: ISO date or date-time, or today, yesterday, 24h, 7d (resolved \
-in the server's time zone and echoed back). Counts cover every matching job even when items are \
-cut by limit; pass next_cursor as cursor for more.
-Next: get_job for details of one job; get_coding_results / get_quality_results for a completed one."""
+Jobs of both providers, newest first, with counts by status that cover every match.
+For "which jobs failed today?", "what is still running?", or to find a job id. As many jobs as \
+fit in max_tokens; next_cursor continues.
+Next: get_job for one job; get_coding_results / get_quality_results for a finished one."""
 
 
 async def list_jobs(
     ctx: Context,
     status: Annotated[
         Literal["queued", "running", "completed", "partially_failed", "failed", "any"],
-        Field(description='Normalized status filter; "failed" also matches partially_failed.'),
+        Field(description='"failed" also matches partially_failed.'),
     ] = "any",
-    provider: Annotated[
-        Literal["all", "aftercare", "surveycoder"], Field(description="Which provider's jobs to list.")
-    ] = "all",
+    provider: Annotated[Literal["all", "aftercare", "surveycoder"], Field(description="Whose jobs.")] = "all",
     since: Annotated[
         str | None,
         Field(
-            description="Only jobs dated at or after: ISO date/date-time, or today, yesterday, 24h, 7d.",
+            description="Jobs dated at/after: ISO date or time, today, yesterday, 24h, 7d (server zone).",
             max_length=64,
         ),
     ] = None,
     until: Annotated[
         str | None,
-        Field(description="Only jobs dated before: same forms as since.", max_length=64),
+        Field(description="Jobs dated before: as since.", max_length=64),
     ] = None,
-    limit: Annotated[int, Field(description="Jobs to show (counts cover all matches).", ge=1, le=100)] = 20,
+    limit: Annotated[int | None, Field(description="At most this many jobs.", ge=1, le=1000)] = None,
+    max_tokens: MaxTokens = DEFAULT_TOKENS,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, ListJobsOut]:
     tool_state = state(ctx)
@@ -61,6 +58,7 @@ async def list_jobs(
         since=since,
         until=until,
         limit=limit,
+        max_tokens=max_tokens,
         cursor=cursor,
         now=now,
         tz=tz,

@@ -127,8 +127,7 @@ async def results_index(
 JobId = Annotated[
     str,
     Field(
-        description="Job id: an Aftercare UUID (123e4567-e89b-12d3-a456-426614174000) or a SurveyCoder "
-        "id (job_ + 24 hex, e.g. job_1a2b3c4d5e6f7a8b9c0d1e2f).",
+        description="A job id from list_jobs (a UUID, or job_ + 24 hex).",
         min_length=1,
         max_length=100,
     ),
@@ -136,15 +135,12 @@ JobId = Annotated[
 MaxTokens = Annotated[
     int,
     Field(
-        description="Budget for the response: each of the text and the structured content stays "
-        "within ceil(utf8 bytes / 4) <= max_tokens.",
+        description="Answer budget, ceil(UTF-8 bytes/4) per channel; more budget shows more per call.",
         ge=MIN_TOKENS,
         le=MAX_TOKENS,
     ),
 ]
 Cursor = Annotated[
     str | None,
-    Field(
-        description="Opaque next_cursor from a previous call with the same other arguments.", max_length=400
-    ),
+    Field(description="next_cursor of the previous call (same other arguments).", max_length=400),
 ]

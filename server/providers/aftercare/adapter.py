@@ -119,19 +119,24 @@ class AftercareAdapter:
             dated_at, dated_by = tracked.completed_at, "completed_at"
         else:
             dated_at, dated_by = tracked.status_changed_at, "first_seen_in_status"
+        status = normalize_status(kind, tracked.last_status)
+        # A partial failure with results carries their completion time; without one it returned
+        # only its error details (as the published spec describes): nothing to read.
+        no_results = status == "partially_failed" and tracked.completed_at is None
         return Job(
             job_id=tracked.job_id,
             provider=INFO.name,
             provider_label=INFO.label,
             kind=kind,
             provider_status=tracked.last_status,
-            status=normalize_status(kind, tracked.last_status),
+            status=status,
             survey=tracked.survey,
             completed_at=tracked.completed_at,
             dated_at=dated_at,
             dated_by=dated_by,  # type: ignore[arg-type]
             last_checked_at=tracked.last_checked_at,
             error=tracked.error,
+            has_results=False if no_results else None,
         )
 
     async def _record_coding(self, job_id: str, page: BatchCodingResponse) -> TrackedJob:

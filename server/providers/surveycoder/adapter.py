@@ -83,6 +83,7 @@ class SurveyCoderAdapter:
             )
         require_finished(job, "get_coding_results")
         result = self._client.coding_result(wire_job)
+        await progress(1, 1, "Read the coding results from SurveyCoder")
         return mapping.coding_results(
             job_id=job_id, kind=job.kind, completed_at=job.updated_at, result=result
         )

@@ -266,6 +266,109 @@ def test_every_code_at_2_percent_listed_at_default_budget(seed: int) -> None:
     check_exact(r, s.structured)
 
 
+THEME_WORDS = (
+    "staff",
+    "friendly",
+    "helpful",
+    "waiting",
+    "time",
+    "checkout",
+    "price",
+    "value",
+    "quality",
+    "delivery",
+    "packaging",
+    "app",
+    "website",
+    "login",
+    "support",
+    "refund",
+    "range",
+    "freshness",
+    "parking",
+    "cleanliness",
+    "layout",
+)
+
+
+def realistic_question(qid: str, seed: int, tops: int, subs: int, n_resp: int = 2500) -> QuestionCoding:
+    """``tops`` top-level codes with ``subs`` sub-codes each, labels of 3-6 words, a long-tailed
+    distribution (some respondents in two codes)."""
+    rnd = random.Random(seed)
+
+    def label() -> str:
+        return " ".join(rnd.choice(THEME_WORDS) for _ in range(rnd.randint(3, 6))).capitalize()
+
+    roots = [node(f"{qid}-{i}", label()) for i in range(tops)]
+    leaves = []
+    for i, root in enumerate(roots):
+        for j in range(subs):
+            child = node(f"{qid}-{i}.{j}", label())
+            root.children.append(child)
+            leaves.append(child)
+    weights = [1 / (k + 1) ** 0.9 for k in range(len(leaves))]
+    resp = {f"r{k}": f"text {k}" for k in range(n_resp)}
+    for rid in resp:
+        for leaf in rnd.choices(leaves, weights, k=rnd.randint(1, 2)):
+            leaf.assignments[rid] = Assignment(f"text {rid}")
+    text = "What, in your own words, would you most like us to improve about your visit?"
+    return QuestionCoding(qid, text, roots, resp, True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_overview_lists_every_code_of_a_50_code_question(seed: int) -> None:
+    q = realistic_question("Q1", seed, tops=10, subs=4)
+    r = results([q])
+    s = summarise_coding(build_coding_index(r))
+    check_safe(s, 3000, expected_headings(s.structured))
+    check_exact(r, s.structured)
+    qd = s.structured["questions"][0]
+    assert len(all_nodes(q.codes)) == 50
+    assert {c["code_id"] for c in qd["codes"]} == {n.code_id for n in all_nodes(q.codes)}
+    assert "codes_omitted" not in qd and not any("sub_codes_omitted" in c for c in qd["codes"])
+    assert "+" not in "".join(line[:3] for line in s.text.splitlines())  # nothing counted as cut
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_overview_lists_every_code_at_5_percent_of_4_questions_of_200(seed: int) -> None:
+    qs = [realistic_question(f"Q{i + 1}", seed * 10 + i, tops=50, subs=3) for i in range(4)]
+    r = results(qs)
+    s = summarise_coding(build_coding_index(r))
+    check_safe(s, 3000, expected_headings(s.structured))
+    check_exact(r, s.structured)
+    listed = {c["code_id"] for qd in s.structured["questions"] for c in qd["codes"]}
+    must = {n.code_id for q in qs for n in all_nodes(q.codes) if len(subtree(n)) / base_of(q) >= 0.05}
+    assert all(len(all_nodes(q.codes)) == 200 for q in qs)
+    assert must and must <= listed
+    # The budget is spent: codes were cut, so the larger channel uses most of the 3,000 tokens.
+    assert max(text_tokens(s.text), structured_tokens(s.structured)) > 2700
+    for qd in s.structured["questions"]:
+        assert qd["codes_omitted"]["codes"] + len([c for c in qd["codes"] if "parent" not in c]) == 50
+    assert "question_id=`Q1` lists them" in s.text
+
+
+def test_overview_is_fair_across_questions() -> None:
+    """A question whose codes are all small still shows its largest three before a big question's
+    fourth code."""
+    flat = QuestionCoding(
+        "Q1", "Flat?", [node(f"f{i}", f"Flat {i}", [f"r{i}"]) for i in range(300)], {}, True
+    )
+    steep = realistic_question("Q2", 5, tops=50, subs=3)
+    s = summarise_coding(build_coding_index(results([flat, steep])), max_tokens=600)
+    per_q = [len(qd.get("codes", [])) for qd in s.structured["questions"]]
+    assert per_q[0] >= 3 and per_q[1] >= 3
+
+
+def test_overview_budget_decides_how_much_is_shown() -> None:
+    qs = [realistic_question(f"Q{i + 1}", i, tops=50, subs=3) for i in range(4)]
+    index = build_coding_index(results(qs))
+    shown = [
+        sum(len(qd["codes"]) for qd in summarise_coding(index, max_tokens=t).structured["questions"])
+        for t in (1500, 3000, 6000, 20000)
+    ]
+    assert shown == sorted(shown) and len(set(shown)) == 4
+
+
 def test_sentiment_split_and_low_confidence() -> None:
     a = CodeNode(
         "c1",

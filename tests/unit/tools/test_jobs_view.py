@@ -194,8 +194,8 @@ def test_parameter_validation() -> None:
         view([], status="done")
     with pytest.raises(InvalidInput):
         view([], provider="both")
-    for limit in (0, 101):
-        with pytest.raises(InvalidInput, match="limit must be between 1 and 100"):
+    for limit in (0, 1001):
+        with pytest.raises(InvalidInput, match="limit must be between 1 and 1000"):
             view([], limit=limit)
 
 
@@ -296,6 +296,11 @@ def test_upstream_text_is_neutralised() -> None:
             "get_coding_results",
             "shows the results that exist",
         ),
+        (
+            job(10, "partially_failed", provider="aftercare", has_results=False),
+            None,
+            "the provider kept no results",
+        ),
         (job(6, "queued"), "get_job", "Still queued; no results yet."),
         (job(7, "running", provider="aftercare"), "get_job", "Still running; no results yet."),
         (job(8, "failed", error=JobError("E", "boom")), None, "there are no results to read"),
@@ -309,6 +314,18 @@ def test_get_job_next_step(j: Job, tool: str | None, phrase: str) -> None:
     if tool and tool != "get_job":
         assert f'`{tool}(job_id="{j.job_id}")`' in g.text
     GetJobOut.model_validate(g.structured)
+
+
+def test_next_never_points_at_a_job_without_results() -> None:
+    """list_jobs suggests reading the newest job with results, skipping one that kept none."""
+    jobs = [
+        job(1, "partially_failed", provider="aftercare", has_results=False, ago=timedelta(minutes=1)),
+        job(2, "completed", ago=timedelta(minutes=2)),
+    ]
+    s = view(jobs)
+    assert s.structured["next"] == {"tool": "get_coding_results", "arguments": {"job_id": sc_id(2)}}
+    only = view(jobs[:1])
+    assert only.structured["next"] == {"tool": "get_job", "arguments": {"job_id": ac_id(1)}}
 
 
 def test_get_job_eta_is_derived_only_when_possible() -> None:
@@ -384,19 +401,18 @@ def worst_jobs(draw) -> list[Job]:
 
 
 @settings(max_examples=100, deadline=None)
-@given(jobs=worst_jobs(), limit=st.sampled_from([20, 100]), note=_nasty_text)
-def test_budget_under_worst_case(jobs: list[Job], limit: int, note: str) -> None:
+@given(jobs=worst_jobs(), budget=st.sampled_from([3000, 12000]), note=_nasty_text)
+def test_budget_under_worst_case(jobs: list[Job], budget: int, note: str) -> None:
     listing = JobListing(
         jobs,
         PROVIDERS,
         failures=[ProviderFailure("surveycoder", note), ProviderFailure("aftercare", note)],
         notes=[note] * 8,
     )
-    budget = 3000 if limit == 20 else 12000
     seen = 0
     cursor = None
     while True:
-        s = list_jobs_view(listing, limit=limit, cursor=cursor, since="30d", now=NOW, tz=BERLIN)
+        s = list_jobs_view(listing, max_tokens=budget, cursor=cursor, since="30d", now=NOW, tz=BERLIN)
         assert text_tokens(s.text) <= budget
         assert structured_tokens(s.structured) <= budget
         seen += len(s.structured["jobs"])
@@ -408,14 +424,43 @@ def test_budget_under_worst_case(jobs: list[Job], limit: int, note: str) -> None
 
 
 def test_default_page_with_long_errors_keeps_full_page() -> None:
-    """Realistic worst case: 20 failed jobs with 2,000-char error messages still show 20 rows."""
+    """Realistic worst case: failed jobs with 2,000-char error messages still show 20+ rows, each
+    with (the start of) its error message."""
     jobs = [
         job(i, "failed", error=JobError("E_UPSTREAM_TIMEOUT", "x " * 1000), survey="CSAT " * 30)
         for i in range(40)
     ]
     s = view(jobs)
-    assert len(s.structured["jobs"]) == 20
+    assert len(s.structured["jobs"]) >= 20
+    assert all(j["error"]["message"].startswith("x x") for j in s.structured["jobs"])
     assert text_tokens(s.text) <= 3000 and structured_tokens(s.structured) <= 3000
+
+
+@pytest.mark.parametrize("limit", [None, 7])
+def test_page_length_follows_the_budget(limit: int | None) -> None:
+    """A bigger budget shows more jobs per call; the cursor continues exactly (no overlap, no gap)."""
+    jobs = [job(i, "completed", ago=timedelta(minutes=i), survey=f"Wave {i}") for i in range(300)]
+    pages = {}
+    for budget in (3000, 20000):
+        seen: list[str] = []
+        cursor = None
+        calls = 0
+        while True:
+            s = view(jobs, max_tokens=budget, limit=limit, cursor=cursor, since="30d")
+            calls += 1
+            assert structured_tokens(s.structured) <= budget and text_tokens(s.text) <= budget
+            rows = [j["id"] for j in s.structured["jobs"]]
+            assert limit is None or len(rows) <= limit
+            seen.extend(rows)
+            cursor = s.structured.get("next_cursor")
+            if cursor is None:
+                break
+        assert seen == [j.job_id for j in jobs]  # newest first, each once
+        pages[budget] = calls
+    if limit is None:
+        assert pages[20000] < pages[3000]
+    else:
+        assert pages[20000] == pages[3000] == 300 // 7 + 1
 
 
 # ------------------------------------------------------------------------------------------------

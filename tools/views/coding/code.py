@@ -9,7 +9,9 @@ from ...render import Lines, Summary, decode_cursor, drop_none, encode_cursor, f
 from .index import LOW_CONFIDENCE, CodingIndex, NodeStat, QuestionStat, page_list, sub_rank
 from .parts import COUNT_RULE, Detail, Tree, code_line, emergency_answer, header, stats
 
-PAGE_CAP = 50
+ROW_TOKENS_MIN = 8
+"""No response row costs fewer tokens (structured channel), so at most max_tokens // 8 fit: the
+page is as long as the budget allows, this only bounds the search."""
 RICH = Detail(quote_chars=200, label_chars=80)
 LADDER = (
     RICH,
@@ -73,11 +75,11 @@ class _Code:
         out.add("**Sub-codes:**")
         shown = {id(s) for s in sub_rank(index, stat)[:k]}
         tree = Tree(index, qs, shown, d, out)
-        children, omitted = tree.render(stat.children, stat.child_suffix, handle(stat.code_id))
+        hint = f"code_id={handle(stat.code_id)} with a larger max_tokens to list them"
+        children, omitted = tree.render(stat.children, stat.child_suffix, hint)
         for c in children:
-            if c.get("parent") == entry["code_id"] and c.get("depth") == 1:
+            if c.get("parent") == entry["code_id"]:  # direct sub-codes: their parent is the code itself
                 c.pop("parent")
-                c.pop("depth")
         if children:
             entry["children"] = children
         if omitted:
@@ -119,7 +121,7 @@ def code(
     total = len(page_list(index, qs, stat))
     offset = decode_cursor(cursor, scope, total)
     view = _Code(index, qs, stat, offset, scope)
-    cap = min(PAGE_CAP, total - offset)
+    cap = min(total - offset, max_tokens // ROW_TOKENS_MIN)
     # The sub-code tree gets at most half the budget; the page of responses gets the rest.
     tree = largest_fitting(
         lambda k: view.render(RICH, k, 0), 0, len(sub_rank(index, stat)), max(1, max_tokens // 2)

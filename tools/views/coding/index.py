@@ -36,6 +36,8 @@ NOT_CODED_BUCKETS = frozenset({"uncoded", "no_answer"})
 SENTIMENTS = ("positive", "neutral", "negative", "mixed", "unknown")
 BUCKET_ORDER = ("uncoded", "no_answer", "other", "gibberish")
 MAX_EXAMPLES = 5
+FIRST_EACH = 3
+"""The overview reveals every question's 3 largest codes before any question's 4th."""
 
 
 @dataclass(slots=True, eq=False)
@@ -96,6 +98,7 @@ class CodingIndex:
     _sub_rank: dict[int, list[NodeStat]] = field(default_factory=dict)
     _pages: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     _examples: dict[int, list[str]] = field(default_factory=dict)
+    _reveal: list[int] | None = None
 
 
 def _sentiment(value: str | None) -> str | None:
@@ -311,3 +314,27 @@ def examples(index: CodingIndex, stat: NodeStat) -> list[str]:
         todo.extend(s.children)
     index._examples[id(stat)] = found
     return found
+
+
+def reveal_order(index: CodingIndex) -> list[int]:
+    """The order in which the overview shows codes, as the question each next code belongs to.
+
+    Each question's tree is expanded from the top, largest share of the question's base first (a
+    sub-code never before its parent, since a parent counts at least as many respondents), so the
+    codes a question shows are always a prefix of its ``rank``. Across questions it is fair: first
+    every question's ``FIRST_EACH`` largest codes in turns, then all remaining codes of all questions
+    by their share of their own question, largest first. Computed once per index.
+    """
+    if index._reveal is not None:
+        return index._reveal
+    qss = index.questions
+    order = [qi for i in range(FIRST_EACH) for qi, qs in enumerate(qss) if i < len(qs.rank)]
+    rest = [
+        (-(qs.rank[i].count / qs.base) if qs.base else 0.0, qi, i)
+        for qi, qs in enumerate(qss)
+        for i in range(FIRST_EACH, len(qs.rank))
+    ]
+    rest.sort()
+    order.extend(qi for _, qi, _ in rest)
+    index._reveal = order
+    return order

@@ -156,9 +156,8 @@ class Tree:
     d: Detail
     out: Lines
 
-    def render(
-        self, top: list[NodeStat], suffix: list[int], parent_handle: str | None
-    ) -> tuple[list[dict], dict | None]:
+    def render(self, top: list[NodeStat], suffix: list[int], cut_hint: str) -> tuple[list[dict], dict | None]:
+        """Entries of the shown nodes of ``top`` (and below); ``cut_hint`` says how to list the cut ones."""
         entries: list[dict] = []
         k = 0
         for stat in top:
@@ -168,13 +167,12 @@ class Tree:
             k += 1
         if len(top) == k:
             return entries, None
-        return entries, self._cut(top[k:], suffix[k], parent_handle)
+        return entries, self._cut(top[k:], suffix[k], cut_hint, "smaller codes" if k else "codes")
 
     def _walk(self, stat: NodeStat, depth: int, entries: list[dict]) -> None:
         lines, entry = code_line(self.index, stat, self.qs.base, self.d, "  " * depth, self.d.examples)
         if stat.parent is not None and depth > 0:
-            entry["parent"] = plain_id(stat.parent.code_id)
-            entry["depth"] = depth
+            entry["parent"] = plain_id(stat.parent.code_id)  # the tree, rebuilt from parents
         for line in lines:
             self.out.add(line)
         entries.append(entry)
@@ -193,13 +191,12 @@ class Tree:
             )
             entry["sub_codes_omitted"] = {"codes": hidden, "respondents": resp}
 
-    def _cut(self, hidden: list[NodeStat], resp: int, parent_handle: str | None) -> dict:
+    def _cut(self, hidden: list[NodeStat], resp: int, cut_hint: str, what: str) -> dict:
         base = self.qs.base
         n_all = sum(1 + s.descendants for s in hidden)
-        where = f"code_id={parent_handle} with a larger max_tokens" if parent_handle else "raise max_tokens"
         extra = f" ({n_all:,} codes incl. sub-codes)" if n_all != len(hidden) else ""
         self.out.add(
-            f"- +{len(hidden):,} smaller codes{extra}, {resp:,} distinct respondents ({fmt_pct(resp, base)}) "
-            f"— {where} to list them"
+            f"- +{len(hidden):,} {what}{extra}, {resp:,} distinct respondents ({fmt_pct(resp, base)}) "
+            f"— {cut_hint}"
         )
         return {"codes": len(hidden), "all_codes": n_all, "respondents": resp, "pct": pct(resp, base)}

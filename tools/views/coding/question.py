@@ -40,18 +40,25 @@ def _render(index: CodingIndex, qs: QuestionStat, d: Detail, k: int) -> Summary:
     qd = question_data(qs, d)
     out.blank()
     shown = {id(s) for s in qs.rank[:k]}
-    entries, omitted = Tree(index, qs, shown, d, out).render(qs.roots, qs.root_suffix, None)
+    entries, omitted = Tree(index, qs, shown, d, out).render(
+        qs.roots, qs.root_suffix, "raise max_tokens to list them"
+    )
     if not qs.roots:
         out.add("No codes in this question.")
     qd["codes"] = entries or None
     qd["codes_omitted"] = omitted
     data["questions"] = [drop_none(qd)]
-    if entries:
+    top = next((e for e in entries if e["count"]), None)  # a code with responses to list
+    if top is not None:
         out.next(
-            f"question_id={handle(qs.question_id)} code_id={handle(entries[0]['code_id'])} lists that code's "
+            f"question_id={handle(qs.question_id)} code_id={handle(top['code_id'])} lists that code's "
             "responses with respondent ids (paged)."
         )
     return Summary(out.text(), drop_none(data))
+
+
+CODE_TOKENS_MIN = 12
+"""No shown code costs fewer tokens, so at most max_tokens // 12 codes fit (bounds the search)."""
 
 
 def question(index: CodingIndex, qs: QuestionStat, examples: int, max_tokens: int) -> Summary:
@@ -61,12 +68,13 @@ def question(index: CodingIndex, qs: QuestionStat, examples: int, max_tokens: in
     def render(d: Detail, k: int) -> Summary:
         return _render(index, qs, d, k)
 
-    bare = render(Detail(examples=0, label_chars=80), n)
-    if bare.fits(max_tokens):
+    hi = min(n, max_tokens // CODE_TOKENS_MIN)
+    bare = render(Detail(examples=0, label_chars=80), n) if hi == n else None
+    if bare is not None and bare.fits(max_tokens):
         ladder = [Detail(examples=e, quote_chars=160) for e in range(examples, 0, -1)]
         if examples:
             ladder += [Detail(examples=1, quote_chars=80), Detail(examples=1, quote_chars=40)]
         return fit_ladder(ladder, render, n, n, max_tokens, want=n) or bare
-    return fit_ladder(CUT, render, 0, n, max_tokens, want=max(1, n // 2)) or emergency_answer(
+    return fit_ladder(CUT, render, 0, hi, max_tokens, want=max(1, n // 2)) or emergency_answer(
         index, max_tokens, "question"
     )

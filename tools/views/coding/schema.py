@@ -6,42 +6,41 @@ from its structured dict, never sent as null.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ..lean import Counts, OutModel, inline
 
 
-class FailureOut(BaseModel):
+class FailureOut(OutModel):
     code: str
     message: str
 
 
-class Omitted(BaseModel):
+class Omitted(OutModel):
     codes: int
     respondents: int
     pct: float | None = None
     all_codes: int | None = None
 
 
-class QuestionsOmitted(BaseModel):
+class QuestionsOmitted(OutModel):
     count: int
     question_ids: list[str]
 
 
-class CodeOut(BaseModel):
+class Code(OutModel):
     code_id: str
     label: str
     count: int
     pct: float
     parent: str | None = None
-    depth: int | None = None
     bucket: str | None = None
-    sentiment: dict[str, int] | None = None
-    low_confidence: dict[str, int] | None = None
+    sentiment: Counts | None = None
+    low_confidence: Counts | None = None
     examples: list[str] | None = None
     sub_codes_omitted: Omitted | None = None
-    children: list[CodeOut] | None = None
+    children: list[Code] | None = None
 
 
-class QuestionOut(BaseModel):
+class Question(OutModel):
     question_id: str
     question_text: str
     responses: int
@@ -49,33 +48,33 @@ class QuestionOut(BaseModel):
     uncoded: int
     uncoded_reported: bool
     multi_coded: int
-    buckets: dict[str, int] | None = None
-    codes: list[CodeOut] | None = None
+    buckets: Counts | None = None
+    codes: list[Code] | None = None
     codes_omitted: Omitted | None = None
 
 
-class ResponseOut(BaseModel):
+class ResponseOut(OutModel):
     respondent_id: str
     text: str
 
 
-class CodingSummaryOut(BaseModel):
+class CodingSummaryOut(OutModel):
     job_id: str
     provider: str
     kind: str
     mode: str
     survey: str | None = None
     completed_at: str | None = None
-    failure: FailureOut | None = None
+    failure: inline(FailureOut) | None = None
     counting: str | None = None
     low_confidence_threshold: float | None = None
     questions_total: int | None = None
-    questions: list[QuestionOut] | None = None
-    questions_omitted: QuestionsOmitted | None = None
-    code: CodeOut | None = None
+    questions: list[Question] | None = None
+    questions_omitted: inline(QuestionsOmitted) | None = None
+    code: Code | None = None
     path: list[str] | None = None
     responses_total: int | None = None
     offset: int | None = None
-    responses: list[ResponseOut] | None = None
+    responses: list[inline(ResponseOut)] | None = None
     next_cursor: str | None = None
     note: str | None = None

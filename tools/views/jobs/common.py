@@ -34,8 +34,8 @@ def progress_text(job: Job) -> str:
 
 
 def results_call(job: Job) -> dict[str, Any] | None:
-    """The results tool for a job that has results, else None."""
-    if job.status not in ("completed", "partially_failed"):
+    """The results tool for a job that has results, else None (never a call that shows nothing)."""
+    if job.status not in ("completed", "partially_failed") or job.has_results is False:
         return None
     if job.kind in CODING_KINDS:
         return {"tool": "get_coding_results", "arguments": {"job_id": plain_id(job.job_id)}}

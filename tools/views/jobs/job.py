@@ -77,6 +77,8 @@ def _job_guidance(job: Job, now: datetime, tz: tzinfo) -> tuple[str, dict[str, A
             return f"Read the results with {call_text(call)}.", call, what, None
         text = f"Part of the job failed; {call_text(call)} shows the results that exist and what failed."
         return text, call, what, None
+    if job.status == "partially_failed" and job.has_results is False:
+        return "Part of the job failed and the provider kept no results (see the error).", None, "none", None
     if job.status in ("queued", "running"):
         return _unfinished(job, now, tz)
     if job.status == "failed":

@@ -15,7 +15,7 @@ from typing import Any
 from ...errors import InvalidInput
 from ...models import NORMALIZED_STATUSES, Job
 from ...quoting import plain, plain_id
-from ...render import Summary, decode_cursor, drop_none, encode_cursor, largest_fitting
+from ...render import Summary, decode_cursor, drop_none, encode_cursor, fit_ladder
 from ...source import JobListing
 from ...timewindow import Window, resolve_window
 from ...tokens import DEFAULT_TOKENS
@@ -23,9 +23,12 @@ from .clock import aware, iso
 from .common import ALL_PROVIDERS, STATUS_FILTERS, matches_status, progress_out, results_call
 from .listing_text import Caps, list_text
 
-MAX_LIMIT = 100
-TOKENS_PER_ROW = 120
-"""Budget grows with ``limit`` beyond the default page: 20 rows -> 3,000, 100 rows -> 12,000."""
+MAX_LIMIT = 1000
+PREFERRED_ROWS = 20
+"""Detail is cut (shorter errors and surveys) before the page shrinks below this many rows."""
+ROW_TOKENS_MIN = 24
+"""No job row costs fewer tokens (structured channel): the page is as long as max_tokens allows,
+this only bounds the search."""
 
 LEVELS = (
     Caps(160, 60, 300, 40),
@@ -49,12 +52,14 @@ def _scope(status: str, provider: str, since: str | None, until: str | None) -> 
     return f"list_jobs|{status}|{provider}|{norm[0]}|{norm[1]}"
 
 
-def _validate(listing: JobListing, status: str, provider: str, limit: int) -> None:
+def _validate(listing: JobListing, status: str, provider: str, limit: int | None) -> None:
     provider_filters = (*(p.name for p in listing.providers), ALL_PROVIDERS)
     if status not in STATUS_FILTERS:
         raise InvalidInput(f"status={status!r} is not one of {', '.join(STATUS_FILTERS)}.")
     if provider not in provider_filters:
         raise InvalidInput(f"provider={provider!r} is not one of {', '.join(provider_filters)}.")
+    if limit is None:
+        return
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.")
 
@@ -104,15 +109,16 @@ def list_jobs_view(
     provider: str = ALL_PROVIDERS,
     since: str | None = None,
     until: str | None = None,
-    limit: int = 20,
+    limit: int | None = None,
+    max_tokens: int = DEFAULT_TOKENS,
     cursor: str | None = None,
     now: datetime,
     tz: tzinfo,
 ) -> Summary:
     """Filter, count, sort and page ``listing`` and render one page within the token budget.
 
-    Counts cover every matching job; the page holds at most ``limit`` of them, fewer only if the
-    budget forces it (the remainder then comes with ``next_cursor``, never silently dropped).
+    Counts cover every matching job; the page holds as many of them as fit in ``max_tokens`` (at
+    most ``limit``); the remainder comes with ``next_cursor``, never silently dropped.
     """
     _validate(listing, status, provider, limit)
     window = resolve_window(since, until, now=now, tz=tz)
@@ -120,15 +126,16 @@ def list_jobs_view(
     scope = _scope(status, provider, since, until)
     offset = _offset(cursor, scope, len(matching))
     ctx = ListContext(listing, status, provider, window, matching, undated, offset, scope, now, tz)
-    budget = max(DEFAULT_TOKENS, TOKENS_PER_ROW * limit)
-    page = matching[offset : offset + limit]
-    for caps in LEVELS:
-        summary = ctx.render(page, caps)
-        if summary.fits(budget):
-            return summary
-    # Last resort (absurd ids or notes): show fewer rows; the cursor carries the rest.
-    found = largest_fitting(lambda k: ctx.render(page[:k], LEVELS[-1]), 1, len(page) - 1, budget)
-    return found[1] if found else ctx.render(page[:1], LEVELS[-1])
+    rows = min(len(matching) - offset, limit or MAX_LIMIT, max_tokens // ROW_TOKENS_MIN)
+    page = matching[offset : offset + rows]
+
+    def render(caps: Caps, k: int) -> Summary:
+        return ctx.render(page[:k], caps)
+
+    lo = min(1, len(page))
+    found = fit_ladder(LEVELS, render, lo, len(page), max_tokens, want=min(len(page), PREFERRED_ROWS))
+    # Last resort (absurd notes): one row over budget rather than a page without rows and a cursor.
+    return found or ctx.render(page[:lo], LEVELS[-1])
 
 
 @dataclass(slots=True)

@@ -4,72 +4,70 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from ..lean import Counts, OutModel, inline
 
 
-class ProgressOut(BaseModel):
+class ProgressOut(OutModel):
     processed: int
     total: int
     percent: int
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(OutModel):
     code: str
     message: str
 
 
-class NextCall(BaseModel):
+class NextCall(OutModel):
     """One suggested follow-up call (mirrors the "Next:" line of the text)."""
 
     tool: str
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
-class JobItemOut(BaseModel):
+class JobItemOut(OutModel):
     model_config = ConfigDict(extra="forbid")
     id: str
     provider: str
     kind: str
-    status: str = Field(description="Normalized: queued, running, completed, partially_failed, failed.")
-    provider_status: str = Field(description="The exact upstream status string.")
+    status: str
+    provider_status: str
     survey: str | None = None
-    progress: ProgressOut | None = None
-    dated_at: str | None = Field(None, description="ISO time used for sorting and the since/until window.")
-    dated_by: str | None = Field(
-        None,
-        description="Clock of dated_at: completed_at/updated_at/created_at are provider times; "
-        "first_seen_in_status is when this server first saw the job in its current status.",
-    )
+    progress: inline(ProgressOut) | None = None
+    dated_at: str | None = None
+    dated_by: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
-    error: ErrorOut | None = None
+    error: inline(ErrorOut) | None = None
 
 
-class ProviderFailureOut(BaseModel):
+class ProviderFailureOut(OutModel):
     provider: str
     message: str
 
 
-class ListJobsOut(BaseModel):
+class ListJobsOut(OutModel):
     """Structured result of list_jobs (counts cover every matching job, not only those shown)."""
 
     model_config = ConfigDict(extra="forbid")
     filters: dict[str, Any]
     window: dict[str, str] = Field(default_factory=dict)
-    counts: dict[str, int] = Field(description="Matching jobs by normalized status (zeros omitted).")
-    by_provider: dict[str, int] = Field(default_factory=dict)
+    counts: Counts = Field(description="Matching jobs by normalized status (zeros omitted).")
+    by_provider: Counts = Field(default_factory=dict)
     total: int = Field(description="All jobs matching the filters.")
     offset: int = 0
-    jobs: list[JobItemOut]
+    jobs: list[inline(JobItemOut)]
     more: int | None = Field(None, description="Matching jobs after this page.")
     next_cursor: str | None = None
     undated: int | None = Field(None, description="Jobs without a date, left out because a window was given.")
     notes: list[str] | None = None
-    failures: list[ProviderFailureOut] | None = None
-    next: NextCall | None = None
+    failures: list[inline(ProviderFailureOut)] | None = None
+    next: inline(NextCall) | None = None
 
 
-class GetJobOut(BaseModel):
+class GetJobOut(OutModel):
     """Structured result of get_job."""
 
     model_config = ConfigDict(extra="forbid")
@@ -79,15 +77,15 @@ class GetJobOut(BaseModel):
     status: str
     provider_status: str
     survey: str | None = None
-    progress: ProgressOut | None = None
+    progress: inline(ProgressOut) | None = None
     created_at: str | None = None
     updated_at: str | None = None
     completed_at: str | None = None
     dated_at: str | None = None
     dated_by: str | None = None
     last_checked_at: str | None = None
-    error: ErrorOut | None = None
+    error: inline(ErrorOut) | None = None
     eta: str | None = Field(None, description="Rough finish estimate at the average rate so far.")
     results: str | None = Field(None, description="What results exist: none, coding, quality, codebook.")
-    next: NextCall | None = None
+    next: inline(NextCall) | None = None
     hint: str = Field(description="What to do next, in words.")

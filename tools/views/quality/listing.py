@@ -87,5 +87,5 @@ class WorstList:
                 f"{len(self.rows) - end:,} more respondents: call again with the same job_id and "
                 f"filters and cursor=`{cursor}`; respondent_id=… shows one respondent's answers."
             )
-        elif shown:
-            out.next(f"respondent_id={handle(shown[0].respondent_id)} shows that respondent's answers.")
+        elif first := next((s for s in shown if s.r.answers), None):
+            out.next(f"respondent_id={handle(first.respondent_id)} shows that respondent's answers.")

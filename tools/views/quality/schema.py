@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ..lean import Counts, OutModel, inline
 
 
-class RuleCount(BaseModel):
+class RuleCount(OutModel):
     count: int
     pct: float
     rule: str | None = None
 
 
-class Strongest(BaseModel):
+class Strongest(OutModel):
     type: str
     upstream_type: str | None = None
     score: float
@@ -19,15 +19,15 @@ class Strongest(BaseModel):
     answer: str | None = None
 
 
-class WorstOut(BaseModel):
+class WorstOut(OutModel):
     respondent_id: str
     demerit: float
     issue_answers: int
     removable: bool
-    strongest: Strongest | None = None
+    strongest: inline(Strongest) | None = None
 
 
-class CheckOut(BaseModel):
+class CheckOut(OutModel):
     type: str
     upstream_type: str | None = None
     score: float
@@ -35,33 +35,33 @@ class CheckOut(BaseModel):
     evidence: str | None = None
 
 
-class AnswerOut(BaseModel):
+class AnswerOut(OutModel):
     question: str
     question_id: str | None = None
     answer: str
     demerit: float
     num_issues: int
-    checks: list[CheckOut] | None = None
+    checks: list[inline(CheckOut)] | None = None
 
 
-class QualitySummaryOut(BaseModel):
+class QualitySummaryOut(OutModel):
     job_id: str
     mode: str
     survey: str | None = None
     failure: dict[str, str] | None = None
     respondents_scored: int
     demerit: dict[str, float | str] | None = None
-    distribution: dict[str, int] | None = None
+    distribution: Counts | None = None
     flagged: RuleCount | None = None
-    by_issue: dict[str, int] | None = None
-    duplicates: dict[str, int] | None = None
+    by_issue: Counts | None = None
+    duplicates: Counts | None = None
     removable: RuleCount | None = None
     filter: dict[str, str | float | int] | None = None
     listed_total: int | None = None
     offset: int | None = None
-    worst: list[WorstOut] | None = None
+    worst: list[inline(WorstOut)] | None = None
     next_cursor: str | None = None
     respondent: dict[str, str | float | int | bool] | None = None
     answers_total: int | None = None
-    answers: list[AnswerOut] | None = None
+    answers: list[inline(AnswerOut)] | None = None
     note: str | None = None

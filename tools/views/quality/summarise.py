@@ -14,8 +14,9 @@ from .listing import WorstList
 from .parts import LADDER, Detail, emergency_answer
 from .respondent import RespondentView
 
-PAGE_CAP = 25
-ANSWERS_CAP = 20
+ROW_TOKENS_MIN = 16
+"""No respondent or answer row costs fewer tokens (structured channel): pages are as long as the
+budget allows, this only bounds the search."""
 
 
 def _page(render: Callable[[Detail, int], Summary], cap: int, max_tokens: int, want: int) -> Summary | None:
@@ -66,7 +67,7 @@ def summarise_quality(
         scope = f"quality|{job}|respondent|{s.respondent_id}"
         offset = decode_cursor(cursor, scope, len(s.r.answers))
         view = RespondentView(index, s, offset, scope)
-        cap = min(ANSWERS_CAP, len(s.r.answers) - offset)
+        cap = min(len(s.r.answers) - offset, max_tokens // ROW_TOKENS_MIN)
         return _page(view.render, cap, max_tokens, cap) or emergency_answer(index, max_tokens)
     key = resolve_issue_type(index, issue_type) if issue_type not in (None, "") else None
     md = None
@@ -78,5 +79,5 @@ def summarise_quality(
     scope = f"quality|{job}|list|{key}|{md}"
     offset = decode_cursor(cursor, scope, len(rows))
     listing = WorstList(index, key, md, rows, offset, scope)
-    cap = min(PAGE_CAP, len(rows) - offset)
+    cap = min(len(rows) - offset, max_tokens // ROW_TOKENS_MIN)
     return _page(listing.render, cap, max_tokens, min(10, cap)) or emergency_answer(index, max_tokens)
