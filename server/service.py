@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 from typing import TypeVar
 
 import anyio
@@ -158,7 +159,11 @@ class JobService:
 
 
 def _newest_first(job: KnownJob) -> tuple[bool, float, str]:
-    return (job.dated_at is None, -job.dated_at.timestamp() if job.dated_at else 0.0, job.job_id)
+    """The order list_jobs shows: newest first, undated last, ties by id."""
+    if job.dated_at is None:
+        return (True, 0.0, job.job_id)
+    moment = job.dated_at if job.dated_at.tzinfo else job.dated_at.replace(tzinfo=UTC)
+    return (False, -moment.timestamp(), job.job_id)
 
 
 __all__ = ["JobService"]
