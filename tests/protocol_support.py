@@ -64,9 +64,10 @@ async def check_advertised_capabilities_answer(c: mcp.Client) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # resources/subscribe is deprecated from 2026-07-28 on
         subscribe_answers = await _answers(lambda: c.subscribe_resource("survey-jobs://jobs"))
-    if version == LEGACY:
-        assert subscribe_answers
-        return
+        if version == LEGACY:
+            assert subscribe_answers
+            assert await _answers(lambda: c.unsubscribe_resource("survey-jobs://jobs"))
+            return
     assert not subscribe_answers  # the 2025 method is gone on 2026-07-28: listen replaces it
     async with c.listen(
         tools_list_changed=True,
