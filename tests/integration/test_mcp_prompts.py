@@ -114,6 +114,16 @@ async def test_prompt_refuses_a_malformed_job_id(h: Harness, bad: str):
     assert "Call list_jobs to see the ids of recent jobs." in caught.value.error.message
 
 
+async def test_only_the_bundle_placeholder_of_the_argument_itself_passes(h: Harness):
+    """bundle/build.py renders prompts with ``${arguments.NAME}`` for the MCP bundle manifest."""
+    async with h.client() as c:
+        text = await prompt_text(c, "data_quality_report", {"job_id": "${arguments.job_id}"})
+        assert 'get_quality_results(job_id="${arguments.job_id}")' in text
+        with pytest.raises(mcp.MCPError) as caught:
+            await c.get_prompt("data_quality_report", {"job_id": "${arguments.other}"})
+    assert caught.value.error.code == INVALID_PARAMS
+
+
 async def test_prompt_without_its_argument_is_an_error(h: Harness):
     # Over JSON-RPC (legacy framing) the SDK passes the message on; in-process direct dispatch
     # turns it into a bare internal error.

@@ -39,7 +39,12 @@ def job_id_argument(ctx: Context[Any], value: str, argument: str) -> str:
 
     The id is interpolated into the prompt text, so anything but a well-formed id is refused
     (as an invalid-params protocol error: the only prompt error whose text reaches the client).
+    One exception: the host-side placeholder ``${arguments.<argument>}`` of this very argument
+    passes unchanged, so an MCP bundle manifest can carry the prompt as a template
+    (``bundle/build.py`` renders prompts that way).
     """
+    if value == f"${{arguments.{argument}}}":
+        return value
     try:
         return state(ctx).source.ids.normalize(value.strip())
     except InvalidInput as exc:
