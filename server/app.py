@@ -135,6 +135,12 @@ def build_server(
         log_level="WARNING",
         subscriptions=events.bus,
     )
+    register(server, live, events)
+    return server
+
+
+def register(server: MCPServer, live: LiveState, events: ResourceEvents) -> None:
+    """Everything the server offers: TOOLS, PROMPTS, RESOURCES, job-id completions, subscriptions."""
     for spec in TOOLS:
         server.add_tool(
             spec.handler(),
@@ -155,4 +161,3 @@ def build_server(
         )(resource.handler(live.get))
     server.completion()(job_id_completions(live.get))
     events.install(server)
-    return server
