@@ -182,7 +182,7 @@ async def test_every_tool(c: mcp.Client) -> None:
 @pytest.mark.parametrize(
     "name, args, first_call",
     [
-        ("failed_jobs_today", {}, 'list_jobs(status="failed", since="today", limit=100)'),
+        ("failed_jobs_today", {}, 'list_jobs(status="failed", since="today")'),
         ("summarise_coding_job", {"job_id": SC_ONE_CALL}, f'get_job(job_id="{SC_ONE_CALL}")'),
         ("data_quality_report", {"job_id": DQ}, f'get_job(job_id="{DQ}")'),
     ],

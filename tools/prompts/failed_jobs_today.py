@@ -12,9 +12,10 @@ async def failed_jobs_today() -> str:
 Find the survey-analysis jobs that failed today and explain each failure.
 
 Steps:
-1. Call list_jobs(status="failed", since="today", limit=100). "failed" also matches partially \
-failed jobs. Read its counts, notes and provider failures first: if a provider could not be read, \
-the list is incomplete, not empty, and you must say so.
+1. Call list_jobs(status="failed", since="today"). "failed" also matches partially failed \
+jobs; its counts cover every match even when not every job is shown (next_cursor pages on). \
+Read its counts, notes and provider failures first: if a provider could not be read, the list \
+is incomplete, not empty, and you must say so.
 2. For each failed or partially failed job (at most 10, newest first; say how many more there \
 are), call get_job(job_id) for its error code, error message and timings.
 3. For a partially failed job, call get_coding_results(job_id, max_tokens=1500) (a coding job) or \
