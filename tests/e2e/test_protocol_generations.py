@@ -2,7 +2,8 @@
 completion, the advertised capabilities, and resource-update notifications.
 
 The installed console script runs ``serve --sandbox`` (the embedded sandbox, seed 7, no keys):
-over stdio one process per client, over streamable HTTP one process for both clients. Each
+over stdio one process per client, over streamable HTTP one process for both clients (which
+send a bearer token from ``SURVEY_JOBS_HTTP_TOKENS``, as a shared deployment requires). Each
 transport gets a 2025-11-25 client (the ``initialize`` handshake Claude Desktop and Claude Code use
 today) and a 2026-07-28 client (``server/discover``). The four connections are opened once for the
 module; tests are parametrized over them. Expected numbers come from a local ``Sandbox(seed=7)``,
@@ -25,10 +26,12 @@ from typing import Any, TextIO
 
 import anyio
 import httpx
+import httpx2
 import mcp
 import pytest
 from mcp import StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ResourceUpdated
 from mcp.types import PromptReference, ResourceTemplateReference, ResourceUpdatedNotification
 
@@ -47,6 +50,10 @@ LATE_JOB = "fe086089-bd5e-4d84-b9f1-96de4d3d7695"
 """Queued at the sandbox's start, running from +3 min, done at +15 min: the job of the seed-7
 catalog that stays unfinished longest, so a test can watch it change."""
 WAIT_S = 30  # bounds for things that must happen, not speed assertions
+HTTP_TOKEN = "e2e-" + "7" * 40
+"""Sent on every HTTP request and accepted by the server (``SURVEY_JOBS_HTTP_TOKENS``), for
+servers that require a bearer token on streamable HTTP; a server that does not check ignores it."""
+HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)  # the SDK's own defaults (long-lived SSE reads)
 
 SB = Sandbox(seed=7)
 
@@ -103,7 +110,7 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     with log.open("w") as errlog:
         proc = subprocess.Popen(
             [str(SCRIPT), "serve", "--sandbox", "--transport", "streamable-http", "--port", str(port)],
-            env=_env(home),
+            env=_env(home) | {"SURVEY_JOBS_HTTP_TOKENS": HTTP_TOKEN},
             stdout=subprocess.DEVNULL,
             stderr=errlog,
         )
@@ -138,9 +145,11 @@ async def connections(
         url, sandbox_url = http_server
         for version, mode in MODES.items():
             updated = []
-            client = await stack.enter_async_context(
-                mcp.Client(url, mode=mode, message_handler=_recorder(updated))
-            )
+            headers = {"Authorization": f"Bearer {HTTP_TOKEN}"}
+            http = await stack.enter_async_context(httpx2.AsyncClient(headers=headers, timeout=HTTP_TIMEOUT))
+            transport = streamable_http_client(url, http_client=http)
+            client = mcp.Client(transport, mode=mode, message_handler=_recorder(updated))
+            await stack.enter_async_context(client)
             opened[("http", version)] = Connection(client, sandbox_url, updated)
         for (_, version), connection in opened.items():
             assert connection.client.protocol_version == version
