@@ -65,15 +65,15 @@ class ResourceEvents:
 
     async def _subscribe(self, ctx: Any, params: SubscribeRequestParams) -> EmptyResult:
         uri = str(params.uri)
-        subscribers = self._legacy.setdefault(canonical_uri(uri, self._ids), {})
+        key = canonical_uri(uri, self._ids)
         connection = _connection_of(ctx.session)
-        if connection not in subscribers:
+        if connection not in self._legacy.get(key, {}):
             if self.legacy_subscriptions >= MAX_LEGACY_SUBSCRIPTIONS:
                 raise MCPError(code=INTERNAL_ERROR, message="Too many resource subscriptions on this server.")
             if connection not in self._connections:
                 self._connections.add(connection)
                 _forget_on_close(connection, lambda: self._drop(connection))
-        subscribers[connection] = (ctx.session, uri)
+        self._legacy.setdefault(key, {})[connection] = (ctx.session, uri)
         return EmptyResult()
 
     async def _unsubscribe(self, ctx: Any, params: UnsubscribeRequestParams) -> EmptyResult:

@@ -99,11 +99,12 @@ class JobService:
         async with anyio.create_task_group() as tg:
             for name, adapter in self._adapters.items():
                 tg.start_soon(collect, name, adapter)
-        await self._seen(known)
+        # Not shown to the status watch: these may be a provider's short-lived cache or the
+        # store's last record, and an older status would read as a change back.
         unique = {self.ids.canonical(k.job_id): k for k in known}
         return sorted(unique.values(), key=_newest_first)
 
-    async def _seen(self, jobs: list[Job] | list[KnownJob]) -> None:
+    async def _seen(self, jobs: list[Job]) -> None:
         await self._watch.seen((self.ids.canonical(j.job_id), j.status) for j in jobs if j.status is not None)
 
     async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:

@@ -16,7 +16,7 @@ import anyio
 import mcp
 import pytest
 from mcp.client.subscriptions import ResourceUpdated
-from mcp.types import INVALID_PARAMS, ResourceUpdatedNotification
+from mcp.types import INVALID_PARAMS, PromptReference, ResourceUpdatedNotification
 
 from tests.mcp_support import Harness, text_of, tokens
 
@@ -193,6 +193,23 @@ async def test_legacy_subscription_matches_the_id_in_any_case(h: Harness):
         await c.call_tool("get_job", {"job_id": job_id.upper()})
         await until(updated, 1)
     assert updated == [job_uri(job_id.upper())]  # as the client subscribed it
+
+
+async def test_completions_never_report_an_older_status_as_a_change(h: Harness):
+    """Completion reuses SurveyCoder's list for 30 s; that list must not move a job's status back."""
+    job_id = h.job("surveycoder", "one_call", "processing")
+    ref = PromptReference(type="ref/prompt", name="summarise_coding_job")
+    async with legacy_client(h) as (c, updated):
+        await c.complete(ref, {"name": "job_id", "value": ""})  # caches the list: job running
+        await c.call_tool("get_job", {"job_id": job_id})
+        await subscribe(c, job_uri(job_id))
+        h.sb.clock.advance(24 * 3600)
+        await c.call_tool("get_job", {"job_id": job_id})  # running -> completed: one notification
+        await until(updated, 1)
+        await c.complete(ref, {"name": "job_id", "value": ""})  # the cached list still says running
+        await c.call_tool("get_job", {"job_id": job_id})
+        await anyio.sleep(0.2)
+    assert updated == [job_uri(job_id)]
 
 
 async def test_first_sighting_is_not_a_change(h: Harness):
