@@ -1,4 +1,5 @@
-"""The MCP application: lifespan (HTTP clients, store, source) and tool registration.
+"""The MCP application: lifespan (HTTP clients, store, source) and registration of the tools,
+prompts, resources, argument completions and resource subscriptions.
 
 One ``httpx.AsyncClient`` per provider lives for the whole server lifetime (connection reuse
 matters when ``list_jobs`` refreshes hundreds of tracked jobs). Keys are looked up per request
@@ -20,11 +21,15 @@ from mcp.server.mcpserver import MCPServer
 
 from survey_jobs_mcp.tools.catalog import SERVER_INSTRUCTIONS, TOOLS
 from survey_jobs_mcp.tools.catalog.runtime import IndexCache
+from survey_jobs_mcp.tools.completions import job_id_completions
+from survey_jobs_mcp.tools.prompts import PROMPTS
+from survey_jobs_mcp.tools.resources import RESOURCES
 from survey_jobs_mcp.tools.timewindow import local_tz
 
 from . import __version__
 from .http import open_provider_http
-from .providers.registry import PROVIDERS
+from .providers.registry import JOB_IDS, PROVIDERS
+from .resource_events import ResourceEvents
 from .service import JobService
 from .settings import Settings
 from .store import Store
@@ -67,6 +72,22 @@ class AppState:
         return self.clock()
 
 
+class LiveState:
+    """The running ``AppState``, for handlers the SDK calls without a request context.
+
+    mcp 2.3 gives static resources and the completion handler no ``Context``; they read the state
+    the lifespan set here.
+    """
+
+    def __init__(self) -> None:
+        self.state: AppState | None = None
+
+    def get(self) -> AppState:
+        if self.state is None:
+            raise RuntimeError("the survey-jobs-mcp server is not running")
+        return self.state
+
+
 def build_server(
     settings: Settings,
     *,
@@ -77,6 +98,8 @@ def build_server(
     """Build the MCP server. ``env`` overrides where keys come from (tests, ``--sandbox``)."""
 
     keys_env: Mapping[str, str] = env if env is not None else os.environ
+    live = LiveState()
+    events = ResourceEvents(JOB_IDS)
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[AppState]:
@@ -90,11 +113,13 @@ def build_server(
                         open_provider_http(name, settings=settings, env=keys_env)
                     )
                     adapters[name] = package.create(http, store=store, now=clock)
-                source = JobService(adapters, store=store)
+                source = JobService(adapters, store=store, on_status_change=events.jobs_changed)
                 logger.info("survey-jobs-mcp %s ready (data dir %s)", __version__, settings.data_dir)
+                live.state = AppState(source=source, store=store, tz=tz or local_tz(), clock=clock)
                 try:
-                    yield AppState(source=source, store=store, tz=tz or local_tz(), clock=clock)
+                    yield live.state
                 finally:
+                    live.state = None
                     source.close()  # flush pending result-cache writes before the store closes
         finally:
             store.close()
@@ -108,7 +133,14 @@ def build_server(
         # Only takes effect when nothing configured logging first (the CLI does, from --log-level);
         # in-process users (demo, tests, benchmarks) would otherwise log every request at INFO.
         log_level="WARNING",
+        subscriptions=events.bus,
     )
+    register(server, live, events)
+    return server
+
+
+def register(server: MCPServer, live: LiveState, events: ResourceEvents) -> None:
+    """Everything the server offers: TOOLS, PROMPTS, RESOURCES, job-id completions, subscriptions."""
     for spec in TOOLS:
         server.add_tool(
             spec.handler(),
@@ -117,4 +149,15 @@ def build_server(
             description=spec.description,
             annotations=spec.annotations,
         )
-    return server
+    for prompt in PROMPTS:
+        server.prompt(name=prompt.name, title=prompt.title, description=prompt.description)(prompt.fn)
+    for resource in RESOURCES:
+        server.resource(
+            resource.uri,
+            name=resource.name,
+            title=resource.title,
+            description=resource.description,
+            mime_type=resource.mime_type,
+        )(resource.handler(live.get))
+    server.completion()(job_id_completions(live.get))
+    events.install(server)

@@ -1,9 +1,10 @@
 """``survey-jobs-mcp demo``: what the assistant reads, on the embedded sandbox.
 
 Starts the sandbox in-process, connects a real MCP client (``mcp.Client``) to the server, calls
-each tool the way an agent chains them (list -> job -> results -> drill-down -> a mistake) and
-prints the text the model would read. No keys, no network. Output goes to stdout: the demo is not
-an MCP server.
+each tool the way an agent chains them (list -> job -> results -> drill-down -> a mistake), then
+fetches one prompt (what a slash command hands the model) and reads one resource (what a user
+attaches to a chat), and prints the text the model would read. No keys, no network. Output goes to
+stdout: the demo is not an MCP server.
 """
 
 from __future__ import annotations
@@ -83,7 +84,25 @@ async def _run(out: TextIO) -> int:
                         text = "\n".join(getattr(block, "text", "") for block in result.content)
                         shown = ", ".join(f"{k}={v!r}" for k, v in drill.items())
                         out.write(f"\n{'=' * 100}\n>>> get_coding_results({shown})\n{'-' * 100}\n{text}\n")
+            await _prompt_and_resource(client, out, coding=one_call, quality=quality)
     return 0
+
+
+async def _prompt_and_resource(
+    client: Client, out: TextIO, *, coding: str | None, quality: str | None
+) -> None:
+    """One prompt as a host's slash command fetches it, one resource as a user attaches it."""
+    prompts = (await client.list_prompts()).prompts
+    out.write(f"\n{'=' * 100}\nprompts: {', '.join(p.name for p in prompts)}\n")
+    if coding:
+        prompt = await client.get_prompt("summarise_coding_job", {"job_id": coding})
+        text = "\n".join(getattr(m.content, "text", "") for m in prompt.messages)
+        out.write(f"{'=' * 100}\n>>> prompt summarise_coding_job(job_id={coding!r})\n{'-' * 100}\n{text}\n")
+    if quality:
+        uri = f"survey-jobs://jobs/{quality}/summary"
+        resource = await client.read_resource(uri)
+        text = "\n".join(getattr(c, "text", "") for c in resource.contents)
+        out.write(f"\n{'=' * 100}\n>>> resource {uri}\n{'-' * 100}\n{text}\n")
 
 
 def _top_code(structured: dict[str, Any] | None) -> str | None:

@@ -18,7 +18,7 @@ from tests.keyrings import MemoryKeyring, using_keyring
 
 # Shared harness modules imported by tests: rewrite their asserts too (pytest only does this
 # automatically for test modules and conftest files).
-pytest.register_assert_rewrite("tests.mcp_support")
+pytest.register_assert_rewrite("tests.mcp_support", "tests.protocol_support")
 
 # A fixed sandbox epoch: tests that depend on "today" or relative windows stay deterministic.
 SANDBOX_START = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)

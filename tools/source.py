@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from .ids import JobIds
-from .models import CodingResults, Job, NormalizedStatus, Provider, ProviderProfile, QualityReport
+from .models import CodingResults, Job, JobKind, NormalizedStatus, Provider, ProviderProfile, QualityReport
 
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
 """``await progress(done, total, message)``: forwarded to MCP progress notifications."""
@@ -40,6 +41,26 @@ class JobListing:
     """Facts the reader needs to judge completeness (e.g. SurveyCoder lists at most 100 jobs)."""
 
 
+@dataclass(frozen=True, slots=True)
+class KnownJob:
+    """A job the server can name cheaply (completions, the jobs resource), with what it last knew.
+
+    ``kind`` and ``status`` are None for a job that was tracked but never resolved upstream (for
+    example ``survey-jobs-mcp track ID --no-check``): it may be of either kind.
+    """
+
+    job_id: str
+    provider: Provider
+    kind: JobKind | None
+    status: NormalizedStatus | None
+    dated_at: datetime | None
+    """Newest first sorts by this (None last)."""
+
+    @classmethod
+    def of(cls, job: Job) -> KnownJob:
+        return cls(job.job_id, job.provider, job.kind, job.status, job.dated_at)
+
+
 class JobSource(Protocol):
     ids: JobIds
     """The id formats of every provider: tools validate ids with it before any request."""
@@ -62,6 +83,15 @@ class JobSource(Protocol):
 
     async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
         """Full data-quality report of a finished Aftercare data-quality job."""
+        ...
+
+    async def known_jobs(self) -> list[KnownJob]:
+        """Jobs the server can name without a full refresh, newest first.
+
+        Cheap enough to call on every keystroke of an argument completion: tracked jobs from the
+        local store and a provider's recent-jobs list, reused for a short while. A provider that
+        cannot be read contributes nothing (never an error).
+        """
         ...
 
     def results_served(self, job_id: str) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from survey_jobs_mcp.tools.ids import IdFormat
 from survey_jobs_mcp.tools.models import CodingResults, Job, NormalizedStatus, ProviderProfile, QualityReport
-from survey_jobs_mcp.tools.source import JobListing, ProgressFn
+from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -60,6 +60,10 @@ class ProviderAdapter(Protocol):
 
     async def list_jobs(self, status: NormalizedStatus | None) -> JobListing:
         """Every job this provider can show (``status`` is a hint for server-side filtering)."""
+        ...
+
+    async def known_jobs(self) -> list[KnownJob]:
+        """The jobs this provider can name cheaply (no per-job requests; may be a short-lived cache)."""
         ...
 
     async def coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:

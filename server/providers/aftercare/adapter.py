@@ -33,7 +33,7 @@ from survey_jobs_mcp.tools.models import (
     QualityReport,
     RespondentQuality,
 )
-from survey_jobs_mcp.tools.source import JobListing, ProgressFn, ProviderFailure
+from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn, ProviderFailure
 
 from ...store import Store, TrackedJob
 from ..pipeline import consume_pipelined
@@ -249,6 +249,19 @@ class AftercareAdapter:
                 "once a tool is called with their id or after `survey-jobs-mcp track ID`."
             )
         return listing
+
+    async def known_jobs(self) -> list[KnownJob]:
+        """Every tracked job with its last recorded status, from the local store (no request)."""
+        tracked = await anyio.to_thread.run_sync(lambda: self._store.list_tracked(INFO.name))
+        return [self._known(entry) for entry in tracked]
+
+    def _known(self, tracked: TrackedJob) -> KnownJob:
+        if tracked.kind and tracked.last_status:
+            try:
+                return KnownJob.of(self.job_of(tracked))
+            except ValueError:  # a status string this version does not know: treat as unresolved
+                pass
+        return KnownJob(tracked.job_id, INFO.name, tracked.kind, None, tracked.first_seen_at)  # type: ignore[arg-type]
 
     async def coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
         tracked, first = await self.refresh(job_id)

@@ -6,6 +6,7 @@ SurveyCoder returns a job's whole result in one body, and lists at most its 100 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from survey_jobs_mcp.tools.models import (
     Progress,
     QualityReport,
 )
-from survey_jobs_mcp.tools.source import JobListing, ProgressFn, ProviderFailure
+from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn, ProviderFailure
 
 from ...store import Store
 from ..readiness import require_finished
@@ -38,6 +39,9 @@ STATUSES: StatusTable = {
 STATUS_FILTER = {"queued": "queued", "running": "processing", "completed": "completed", "failed": "failed"}
 """Server-side filtering matters here because the list holds at most 100 jobs."""
 JOB_TYPES: tuple[JobKind, ...] = ("codebook_generation", "auto_coding", "one_call")
+KNOWN_JOBS_TTL_S = 30.0
+"""How long the recent-jobs list is reused for ``known_jobs``: argument completion asks on every
+keystroke, and one list request per keystroke would be slow and wasteful."""
 
 
 class SurveyCoderAdapter:
@@ -45,6 +49,7 @@ class SurveyCoderAdapter:
 
     def __init__(self, http: JsonGetter, *, store: Store, now: Callable[[], datetime]) -> None:
         self._client = SurveyCoderClient(http)
+        self._known: tuple[float, list[KnownJob]] | None = None
 
     async def _wire_job(self, job_id: str):
         job = await self._client.job(job_id)
@@ -66,11 +71,21 @@ class SurveyCoderAdapter:
             listing.failures.append(ProviderFailure(provider=INFO.name, message=str(exc)))  # type: ignore[arg-type]
             return listing
         listing.jobs.extend(job_of(j) for j in jobs)
+        if status is None:
+            self._known = (time.monotonic(), [KnownJob.of(job) for job in listing.jobs])
         if len(jobs) >= LIST_LIMIT:
             listing.notes.append(
                 f"SurveyCoder lists at most its {LIST_LIMIT} most recent jobs; older ones are not counted."
             )
         return listing
+
+    async def known_jobs(self) -> list[KnownJob]:
+        """The recent-jobs list (one request), reused for ``KNOWN_JOBS_TTL_S``."""
+        if self._known is not None and time.monotonic() - self._known[0] < KNOWN_JOBS_TTL_S:
+            return self._known[1]
+        jobs = [KnownJob.of(job_of(j)) for j in await self._client.list_jobs(limit=LIST_LIMIT)]
+        self._known = (time.monotonic(), jobs)
+        return jobs
 
     async def coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
         wire_job = await self._wire_job(job_id)
