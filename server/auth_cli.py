@@ -29,6 +29,7 @@ from .credentials import (
     scrub,
     set_key,
 )
+from .redact import clip
 
 Checker = Callable[[str, str], tuple[bool, str]]
 """``checker(provider, key) -> (ok, detail)``: asks the provider whether the key works."""
@@ -149,8 +150,8 @@ def _run_check(checker: Checker, provider: str, env: Mapping[str, str]) -> tuple
         key = resolve_key(provider, env, allow_prompt=True).value
         ok, detail = checker(provider, key)
     except Exception as exc:  # a checker failure is a result to show, not a crash
-        return False, scrub(f"could not check ({type(exc).__name__}: {str(exc)[:300]})", key)
-    return bool(ok), scrub(str(detail)[:300], key)
+        return False, clip(f"could not check ({type(exc).__name__}: {scrub(str(exc), key)})", 300)
+    return bool(ok), clip(scrub(str(detail), key), 300)
 
 
 def auth_remove(provider: str, *, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from .redact import install_log_redaction
+
+    install_log_redaction()  # every line on stderr passes the one scrubbing boundary (server.redact)
     command = args.command or "serve"
     if command == "serve":
         from .serve import serve
