@@ -39,6 +39,7 @@ from survey_jobs_mcp.tools.errors import CredentialsError
 
 from .http import is_loopback_host
 from .http_tokens import TOKENS_ENV, HttpTokens, StaticTokenVerifier, load_http_tokens, new_token
+from .redact import register_secret
 
 logger = logging.getLogger("survey_jobs_mcp.serve_http")
 
@@ -163,6 +164,7 @@ def http_tokens_for(
             f"with `survey-jobs-mcp auth http-token`, or set {TOKENS_ENV}{keyring_note}, then start again."
         )
     token = new_token()
+    register_secret(token)  # shown once here, on purpose; scrubbed from everything else
     print(
         f"No HTTP bearer token is configured{keyring_note}. This run accepts only this one-time token "
         f"(send `Authorization: Bearer {token}`). For a lasting one run `survey-jobs-mcp auth http-token` "

@@ -193,3 +193,23 @@ async def test_a_key_with_cr_lf_is_refused_and_never_shown(echo_url: str, tmp_pa
         assert "HTTP 418" not in text  # refused before any request
         assert_clean(text, AC_KEY, SC_KEY)
     assert_clean(_log_text(logs), AC_KEY, SC_KEY)
+
+
+async def test_arguments_echoing_a_key_are_scrubbed_at_the_boundary(
+    echo_url: str, tmp_path: Path, logs
+) -> None:
+    """A model that pastes a key into an argument: the error quoting the argument shows no key."""
+    from survey_jobs_mcp.server.arguments import install_argument_checks
+
+    server = _server(echo_url, tmp_path, {"AFTERCARE_API_KEY": AC_KEY, "SURVEYCODER_API_KEY": SC_KEY})
+    install_argument_checks(server)
+    async with mcp.Client(server) as client:
+        bad_limit = await client.call_tool("list_jobs", {"limit": SC_KEY})
+        bad_since = await client.call_tool("list_jobs", {"since": AC_KEY})
+        bad_id = await client.call_tool("get_job", {"job_id": SC_KEY})
+    for result in (bad_limit, bad_since, bad_id):
+        assert result.is_error
+        assert REDACTED in all_output(result), all_output(result)
+        assert_clean(all_output(result), AC_KEY, SC_KEY)
+    assert "limit=" in all_output(bad_limit) and "is not accepted" in all_output(bad_limit)
+    assert_clean(_log_text(logs), AC_KEY, SC_KEY)
