@@ -21,6 +21,7 @@ pytest_plugins = ["tests.mcp_support"]
 
 CODING = "8d8e423d-47c4-4c67-869f-bc3b50931b51"
 DQ = "c3aab4a1-f49d-4b87-a3d3-415a7f8a0274"
+LIMIT = "limit takes a whole number from 1 to 1000 or null (or leave it out)."
 LIBRARY_TEXT = ("validation error", "pydantic", "http://", "https://", "input_value", "type=")
 
 
@@ -59,8 +60,8 @@ async def test_misspelled_argument_names_the_closest_valid_one(h: Harness, mode:
         assert "stauts is not an argument of list_jobs: did you mean status?" in body
         assert "limitt is not an argument of list_jobs: did you mean limit?" in body
         assert (
-            "zzz is not an argument of list_jobs: it takes status, provider, since, until, limit, cursor."
-            in body
+            "zzz is not an argument of list_jobs: it takes status, provider, since, until, limit, "
+            "max_tokens, cursor." in body
         )
         r = await c.call_tool("get_quality_results", {"job_id": DQ, "respondentID": "RESP-000127"})
         assert "did you mean respondent_id?" in error_text(r, "get_quality_results")
@@ -90,18 +91,10 @@ async def test_number_ids_are_accepted_as_strings(h: Harness) -> None:
 @pytest.mark.parametrize(
     ("tool", "args", "expected"),
     [
-        ("list_jobs", {"limit": 0}, "limit=0 is not accepted: limit takes a whole number from 1 to 100."),
-        ("list_jobs", {"limit": 101}, "limit=101 is not accepted: limit takes a whole number from 1 to 100."),
-        (
-            "list_jobs",
-            {"limit": "lots"},
-            'limit="lots" is not accepted: limit takes a whole number from 1 to 100.',
-        ),
-        (
-            "list_jobs",
-            {"limit": True},
-            "limit=true is not accepted: limit takes a whole number from 1 to 100.",
-        ),
+        ("list_jobs", {"limit": 0}, f"limit=0 is not accepted: {LIMIT}"),
+        ("list_jobs", {"limit": 1001}, f"limit=1001 is not accepted: {LIMIT}"),
+        ("list_jobs", {"limit": "lots"}, f'limit="lots" is not accepted: {LIMIT}'),
+        ("list_jobs", {"limit": True}, f"limit=true is not accepted: {LIMIT}"),
         (
             "list_jobs",
             {"status": "nope"},
