@@ -9,8 +9,10 @@ loader), and ``scrub`` removes all of them from any string, in every form in whi
 - raw, URL-encoded (``quote`` with and without ``/`` safe, ``quote_plus``, either hex case),
   JSON-escaped (``ensure_ascii`` on and off) and ``repr``/``ascii``-escaped, and each of those
   escaped once more (a JSON string inside a repr, a repr inside JSON);
-- fragments: any run of at least ``FRAGMENT`` characters of one of those forms, so a message that
-  cut a key short (``text[:200]``) does not leak its first half.
+- fragments: the first or last ``FRAGMENT`` or more characters of one of those forms, so a message
+  that cut a key short (``text[:200]``, ``'…' + text[-40:]``) does not leak half of it. Inner runs
+  are not searched: they are not what truncation leaves, and short inner runs of unrelated keys
+  (``0123456789ab``) would hide ordinary ids.
 
 ``RedactingFilter`` applies the same function to log records (message, arguments, exception and
 stack text) on the handlers the CLI installs, so logs are covered even when a message was built
@@ -31,9 +33,8 @@ REDACTED = "[redacted]"
 MIN_SECRET = 8
 """Shorter values are not registered: they would match ordinary words and cannot be real keys."""
 FRAGMENT = 12
-"""A run of this many characters of a secret is treated as the secret (a cut-off key)."""
+"""A secret's first or last this-many characters (or more) are treated as the secret (a cut-off key)."""
 _ANCHOR = 8
-_STEP = FRAGMENT - _ANCHOR  # windows at every _STEP-th offset: any FRAGMENT-long run contains one
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~!&$])")
@@ -91,8 +92,9 @@ class _Registry:
             for form in ordered:
                 if len(form) < FRAGMENT:
                     continue
-                offsets = set(range(0, len(form) - _ANCHOR + 1, _STEP)) | {len(form) - _ANCHOR}
-                anchors.extend((form[o : o + _ANCHOR], form, o) for o in sorted(offsets))
+                # A prefix of the form starts with its first window; a suffix ends with its last.
+                anchors.append((form[:_ANCHOR], form, 0))
+                anchors.append((form[-_ANCHOR:], form, len(form) - _ANCHOR))
             self._forms, self._anchors = ordered, tuple(anchors)
 
     def tables(self) -> tuple[tuple[str, ...], tuple[tuple[str, str, int], ...]]:
@@ -111,7 +113,7 @@ def register_secret(value: str | None) -> None:
 
 
 def _fragment_spans(text: str, anchors: Iterable[tuple[str, str, int]]) -> list[tuple[int, int]]:
-    """Spans of ``text`` that are runs of >= FRAGMENT characters of some secret form."""
+    """Spans of ``text`` that are a prefix or suffix (>= FRAGMENT characters) of some secret form."""
     spans: list[tuple[int, int]] = []
     for needle, form, offset in anchors:
         i = text.find(needle)
@@ -129,12 +131,15 @@ def _fragment_spans(text: str, anchors: Iterable[tuple[str, str, int]]) -> list[
 
 
 def _replace_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    spans.sort()
+    """Replace each run of overlapping or touching spans with one marker."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out, last = [], 0
-    for start, end in spans:
-        if end <= last:
-            continue
-        start = max(start, last)
+    for start, end in merged:
         out.append(text[last:start])
         out.append(REDACTED)
         last = end

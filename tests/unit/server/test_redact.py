@@ -60,7 +60,10 @@ def test_every_form_is_removed(form: str) -> None:
 def test_fragments_of_a_cut_key_are_removed() -> None:
     assert scrub(f"status {PLAIN[:30]!r}") == f"status '{REDACTED}'"
     assert scrub(f"…{PLAIN[-13:]}") == f"…{REDACTED}"
-    assert scrub(f"mid {PLAIN[7:19]} x") == f"mid {REDACTED} x"  # exactly 12 characters
+    assert scrub(f"head {PLAIN[:12]} x") == f"head {REDACTED} x"  # exactly 12 characters
+    # Inner runs are not what truncation leaves; they stay (an id may share digits with a key).
+    assert scrub(f"mid {PLAIN[7:25]} x") == f"mid {PLAIN[7:25]} x"
+    assert scrub(f"short {PLAIN[:11]} {PLAIN[-11:]}") == f"short {PLAIN[:11]} {PLAIN[-11:]}"
     # Shorter runs are ordinary text (the non-secret prefix `scp_live_` among them).
     assert (
         scrub(f"keys look like scp_live_… and {PLAIN[10:21]}")
@@ -141,3 +144,10 @@ def test_a_second_handler_sees_the_scrubbed_record() -> None:
         logger.error("boom %s", PLAIN, exc_info=True)
     assert PLAIN not in stream.getvalue() and PLAIN not in later.getvalue()
     assert later.getvalue().count(REDACTED) == 2
+
+
+def test_secrets_sharing_a_prefix_give_one_marker() -> None:
+    """Two keys with a common 15-character prefix: overlapping fragment matches merge into one."""
+    sibling = PLAIN[:15] + "sibling-0123456789abc"
+    register_secret(sibling)
+    assert scrub(f"status {PLAIN[:30]!r} and {sibling[:20]}…") == f"status '{REDACTED}' and {REDACTED}…"
