@@ -29,6 +29,7 @@ from .credentials import (
     scrub,
     set_key,
 )
+from .redact import clip
 
 Checker = Callable[[str, str], tuple[bool, str]]
 """``checker(provider, key) -> (ok, detail)``: asks the provider whether the key works."""
@@ -149,8 +150,8 @@ def _run_check(checker: Checker, provider: str, env: Mapping[str, str]) -> tuple
         key = resolve_key(provider, env, allow_prompt=True).value
         ok, detail = checker(provider, key)
     except Exception as exc:  # a checker failure is a result to show, not a crash
-        return False, scrub(f"could not check ({type(exc).__name__}: {str(exc)[:300]})", key)
-    return bool(ok), scrub(str(detail)[:300], key)
+        return False, clip(f"could not check ({type(exc).__name__}: {scrub(str(exc), key)})", 300)
+    return bool(ok), clip(scrub(str(detail), key), 300)
 
 
 def auth_remove(provider: str, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -171,11 +172,41 @@ def auth_remove(provider: str, *, out: TextIO | None = None, err: TextIO | None 
     return EXIT_OK
 
 
+def auth_http_token(*, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Create a bearer token for ``serve --transport streamable-http``, store it, print it once.
+
+    The token alone goes to stdout (so it can be piped into a client's config); everything else
+    to stderr. Without a keyring backend it is still printed, with how to pass it by environment.
+    """
+    from .http_tokens import TOKENS_ENV, new_token, store_token
+
+    out, err = out or sys.stdout, err or sys.stderr
+    token = new_token()
+    try:
+        count = store_token(token)
+    except CredentialsError as exc:
+        print(token, file=out)
+        print(
+            f"note: {exc}, so the token was NOT stored. Give it to the server through the environment: "
+            f"{TOKENS_ENV}=<token> (comma-separate several). Clients send `Authorization: Bearer <token>`.",
+            file=err,
+        )
+        return EXIT_OK
+    print(token, file=out)
+    print(
+        f"Stored a new HTTP bearer token in the system keyring ({backend_description()}; {count} stored). "
+        "`survey-jobs-mcp serve --transport streamable-http` accepts it; clients send "
+        "`Authorization: Bearer <token>`. It is shown only this once.",
+        file=err,
+    )
+    return EXIT_OK
+
+
 def add_auth_arguments(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``auth set PROVIDER``, ``auth status [--check]``, ``auth remove PROVIDER``."""
+    """Register ``auth set PROVIDER``, ``auth status [--check]``, ``auth remove PROVIDER``, ``http-token``."""
     choices = list(PROVIDER_INFO)
-    auth = subparsers.add_parser("auth", help="manage API keys in the system keyring")
-    sub = auth.add_subparsers(dest="auth_command", required=True, metavar="{set,status,remove}")
+    auth = subparsers.add_parser("auth", help="manage API keys (and HTTP tokens) in the system keyring")
+    sub = auth.add_subparsers(dest="auth_command", required=True, metavar="{set,status,remove,http-token}")
     p_set = sub.add_parser(
         "set",
         help="store a key (hidden prompt, or one line from stdin when piped; never from the command line)",
@@ -185,6 +216,10 @@ def add_auth_arguments(subparsers: argparse._SubParsersAction) -> argparse.Argum
     p_status.add_argument("--check", action="store_true", help="ask each provider whether its key works")
     p_remove = sub.add_parser("remove", help="delete a stored key from the keyring")
     p_remove.add_argument("provider", choices=choices, metavar="PROVIDER", help=" | ".join(choices))
+    sub.add_parser(
+        "http-token",
+        help="create a bearer token for `serve --transport streamable-http`, store it, print it once",
+    )
     return auth
 
 
@@ -196,11 +231,22 @@ def run_auth(args: argparse.Namespace, checker: Checker | None = None) -> int:
         return auth_status(check=bool(getattr(args, "check", False)), checker=checker)
     if command == "remove":
         return auth_remove(args.provider)
+    if command == "http-token":
+        return auth_http_token()
     print(
-        "error: expected one of: auth set PROVIDER | auth status [--check] | auth remove PROVIDER",
+        "error: expected one of: auth set PROVIDER | auth status [--check] | auth remove PROVIDER | "
+        "auth http-token",
         file=sys.stderr,
     )
     return EXIT_USAGE
 
 
-__all__ = ["add_auth_arguments", "auth_remove", "auth_set", "auth_status", "mask_key", "run_auth"]
+__all__ = [
+    "add_auth_arguments",
+    "auth_http_token",
+    "auth_remove",
+    "auth_set",
+    "auth_status",
+    "mask_key",
+    "run_auth",
+]

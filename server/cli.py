@@ -37,6 +37,15 @@ def sandbox_from_env(env: Mapping[str, str]) -> bool:
     raise ValueError(f"{SANDBOX_ENV} must be true or false (also 1/0, yes/no, on/off), got {raw!r}")
 
 
+def _allowed_host(value: str) -> str:
+    from .serve_http import normalize_allowed_host
+
+    try:
+        return normalize_allowed_host(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     from .auth_cli import add_auth_arguments
     from .sandbox.cli import add_sandbox_arguments
@@ -59,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="streamable-http bind address")
     serve.add_argument("--port", type=int, default=8000, help="streamable-http port")
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        type=_allowed_host,
+        metavar="HOST",
+        help="streamable-http: also accept this Host/Origin name (repeatable), e.g. mcp.example.com",
+    )
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="streamable-http: keep no session state (for several replicas behind a load balancer)",
+    )
     serve.add_argument(
         "--sandbox",
         action="store_true",
@@ -85,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from .redact import install_log_redaction
+
+    install_log_redaction()  # every line on stderr passes the one scrubbing boundary (server.redact)
     command = args.command or "serve"
     if command == "serve":
         from .serve import serve
@@ -99,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             host=getattr(args, "host", "127.0.0.1"),
             port=getattr(args, "port", 8000),
             sandbox=sandbox,
+            allowed_hosts=getattr(args, "allowed_host", []),
+            stateless=getattr(args, "stateless", False),
         )
     if command == "auth":
         from .auth_cli import run_auth

@@ -28,6 +28,8 @@ from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput
 
 from .providers.base import ProviderInfo
 from .providers.registry import PROVIDER_INFO, provider_info
+from .redact import clip, register_secret
+from .redact import scrub as _scrub
 
 KEYRING_SERVICE = "survey-jobs-mcp"
 KeySource = Literal["env", "keyring"]
@@ -69,11 +71,35 @@ def mask_key(key: str) -> str:
 
 
 def scrub(text: str, *secrets: str | None) -> str:
-    """Replace every occurrence of the given secrets in ``text`` (defence in depth for upstream text)."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    return text
+    """Remove the given secrets and every registered one from ``text`` (see ``server.redact``)."""
+    return _scrub(text, *secrets)
+
+
+_BAD_KEY_CHARS = re.compile(r"[^\x21-\x7e]")
+"""Anything but printable ASCII: whitespace, control characters (CR/LF would split an HTTP header),
+and non-ASCII (not valid in a header value)."""
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` (already stripped) cannot be an API key, or None. Never echoes the key."""
+    if not key:
+        return "it is empty"
+    if len(key) > MAX_KEY_LENGTH:
+        return f"it is longer than {MAX_KEY_LENGTH} characters"
+    bad = _BAD_KEY_CHARS.search(key)
+    if bad:
+        ch = bad.group()
+        kind = (
+            "a line break"
+            if ch in "\r\n"
+            else "whitespace"
+            if ch.isspace()
+            else "a control character"
+            if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0
+            else "a non-ASCII character"
+        )
+        return f"it contains {kind} (U+{ord(ch):04X}) at position {bad.start() + 1}"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -127,7 +153,7 @@ def _keyring_reason(exc: BaseException) -> str:
     if isinstance(exc, keyring.errors.NoKeyringError):
         return "no keyring backend is installed or usable"
     # Library-generated text; it never contains the key (we only pass service and user names).
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return f"{type(exc).__name__}: {clip(exc, 200)}"
 
 
 def _keyring_get(info: ProviderInfo, *, allow_prompt: bool) -> str | None:
@@ -157,14 +183,30 @@ def resolve_key(
     env = os.environ if env is None else env
     from_env = (env.get(info.env_var) or "").strip()
     if from_env:
-        return ResolvedKey(from_env, "env")
+        return _checked(info, from_env, "env")
     value = _keyring_get(info, allow_prompt=allow_prompt)
     if value is None:
         raise CredentialsError(
             f"No {info.label} API key is configured. Run `survey-jobs-mcp auth set {info.name}` to store one "
             f"in the system keyring, or set the environment variable {info.env_var}."
         )
-    return ResolvedKey(value, "keyring")
+    return _checked(info, value, "keyring")
+
+
+def _checked(info: ProviderInfo, value: str, source: KeySource) -> ResolvedKey:
+    """Register the key as a secret, then refuse it if it cannot be a key (message never shows it)."""
+    register_secret(value)
+    problem = key_problem(value)
+    if problem is None:
+        return ResolvedKey(value, source)
+    where, fix = (
+        (f"The environment variable {info.env_var}", f"set {info.env_var} to the key alone")
+        if source == "env"
+        else ("The key in the system keyring", f"run `survey-jobs-mcp auth set {info.name}` again")
+    )
+    raise CredentialsError(
+        f"{where} is not a usable {info.label} API key: {problem}. Paste only the key: {fix}."
+    )
 
 
 def key_status(
@@ -194,10 +236,12 @@ def validate_key(provider: str, key: str) -> str:
     key = key.strip()
     if not key:
         raise InvalidInput(f"The {info.label} API key is empty; nothing was stored.")
-    if len(key) > MAX_KEY_LENGTH or re.search(r"\s|[\x00-\x1f\x7f]", key):
+    register_secret(key)
+    problem = key_problem(key)
+    if problem:
         raise InvalidInput(
-            f"That does not look like a {info.label} API key (it contains whitespace or control "
-            "characters, or is very long); nothing was stored. Paste only the key."
+            f"That does not look like a valid {info.label} API key ({problem}); nothing was stored. "
+            "Paste only the key."
         )
     return key
 

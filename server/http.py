@@ -21,6 +21,7 @@ import ipaddress
 import json
 import logging
 import random
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -37,7 +38,8 @@ import httpx
 from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput, UpstreamError
 
 from . import __version__
-from .credentials import ResolvedKey, provider_info, resolve_key, scrub
+from .credentials import ResolvedKey, key_problem, provider_info, resolve_key
+from .redact import clip, register_secret, scrub
 from .settings import Settings
 
 log = logging.getLogger("survey_jobs_mcp.http")
@@ -83,34 +85,69 @@ class HttpErrorResponse(Exception):
 # ---------------------------------------------------------------------------------------------------
 
 
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+def _is_loopback_ip(text: str) -> bool:
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def resolves_to_loopback_only(host: str) -> bool:
+    """True when ``host`` resolves, and every address it resolves to is a loopback address."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]) for info in infos}
+    try:
+        return bool(addresses) and all(_is_loopback_ip(a) for a in addresses)
     except ValueError:
         return False
 
 
+def is_loopback_host(host: str) -> bool:
+    """A loopback IP literal, or ``localhost`` / a ``*.localhost`` name that resolves only to loopback.
+
+    The name alone is not trusted: ``*.localhost`` is reserved (RFC 6761), but a resolver or an
+    ``/etc/hosts`` entry can still point it elsewhere, and the key would then cross the network in
+    clear text. Other names are never trusted for plain http, even if they resolve to loopback now:
+    DNS could answer differently when the request is actually sent. Blocking (a name lookup).
+    """
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return _is_loopback_ip(host)
+    except ValueError:
+        pass
+    if host == "localhost" or host.endswith(".localhost"):
+        return resolves_to_loopback_only(host)
+    return False
+
+
 def key_allowed(url: httpx.URL) -> bool:
-    """A key is only sent over https, or plain http to a loopback address (README, Setting keys)."""
+    """A key is only sent over https, or plain http to a loopback address (README, Setting keys).
+
+    Blocking for ``localhost`` names (a name lookup): async callers run it in a worker thread.
+    """
     return url.scheme == "https" or (url.scheme == "http" and is_loopback_host(url.host))
 
 
-def _check_destination(provider: str, base: httpx.URL, url: httpx.URL) -> None:
+def _check_origin(provider: str, base: httpx.URL, url: httpx.URL) -> None:
     info = provider_info(provider)
     if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
         raise InvalidInput(
             f"Refusing to send the {info.label} API key to {url.scheme}://{url.host}: requests may only go "
             f"to the configured {info.env_var.replace('_API_KEY', '_BASE_URL')} ({base.scheme}://{base.host})."
         )
-    if not key_allowed(url):
-        raise CredentialsError(
-            f"Refusing to send the {info.label} API key over plain http to {url.host}: a key is only sent "
-            f"over https, or over http to a loopback address (127.0.0.1, ::1, localhost). Fix "
-            f"{info.env_var.replace('_API_KEY', '_BASE_URL')} to use https://."
-        )
+
+
+def _insecure_destination(provider: str, url: httpx.URL) -> CredentialsError:
+    info = provider_info(provider)
+    return CredentialsError(
+        f"Refusing to send the {info.label} API key over plain http to {url.host}: a key is only sent "
+        f"over https, or over http to a loopback address (127.0.0.1, ::1, or localhost / a *.localhost "
+        f"name that resolves only to loopback addresses). Fix "
+        f"{info.env_var.replace('_API_KEY', '_BASE_URL')} to use https://."
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -144,7 +181,7 @@ def error_detail(body: Any) -> str:
         return ""
     err = body.get("error") if isinstance(body.get("error"), dict) else body
     code, message = err.get("code"), err.get("message")
-    parts = [str(p)[:200] for p in (code, message) if isinstance(p, str) and p]
+    parts = [clip(p, 200) for p in (code, message) if isinstance(p, str) and p]
     return ": ".join(parts)
 
 
@@ -208,6 +245,7 @@ class ProviderHttp:
         self._rng = rng or random.random
         self._key: ResolvedKey | None = None
         self._key_at = 0.0
+        self._destination_checked = False
 
     # -- key -------------------------------------------------------------------------------------
     def forget_key(self) -> None:
@@ -230,8 +268,23 @@ class ProviderHttp:
                 f"No {self.info.label} API key is configured. Run `survey-jobs-mcp auth set {self.provider}` "
                 f"or set {self.info.env_var}."
             )
+        register_secret(key.value)
+        problem = key_problem(key.value)
+        if problem:
+            raise CredentialsError(
+                f"The configured {self.info.label} API key is not usable: {problem}. Set "
+                f"{self.info.env_var} to the key alone, or run `survey-jobs-mcp auth set {self.provider}`."
+            )
         self._key, self._key_at = key, now
         return key
+
+    async def _check_destination(self, url: httpx.URL) -> None:
+        """Same origin as the base URL, and a place a key may go (looked up once: the base is fixed)."""
+        _check_origin(self.provider, self.client.base_url, url)
+        if not self._destination_checked:
+            if not await anyio.to_thread.run_sync(key_allowed, url):
+                raise _insecure_destination(self.provider, url)
+            self._destination_checked = True
 
     # -- public API --------------------------------------------------------------------------------
     async def get(self, path: str, params: Mapping[str, str] | None = None) -> Reply:
@@ -269,7 +322,7 @@ class ProviderHttp:
         start = self._clock()
         deadline = start + s.request_deadline
         probe = self.client.build_request(method, path, params=params)
-        _check_destination(self.provider, self.client.base_url, probe.url)
+        await self._check_destination(probe.url)
         key = await self._get_key()
         invalid_json_seen = False
         attempt = 0
@@ -303,7 +356,8 @@ class ProviderHttp:
                 retryable = idempotent or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             else:
                 status = response.status_code
-                rid = response.headers.get("x-request-id") or sent_id
+                # Upstream-controlled: scrubbed and capped before it reaches any message or log.
+                rid = clip(response.headers.get("x-request-id") or sent_id, 120)
                 meta = ResponseMeta(status, rid, attempt, self._clock() - start)
                 log.debug(
                     "%s %s %s -> %d in %.2fs (attempt %d, request id %s)",
@@ -413,9 +467,9 @@ class ProviderHttp:
 
 
 def _transport_detail(exc: httpx.TransportError) -> str:
-    text = str(exc).strip()
+    text = clip(str(exc).strip(), 160)
     name = type(exc).__name__
-    return f"{name}: {text[:160]}" if text else name
+    return f"{name}: {text}" if text else name
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -133,11 +133,23 @@ def encode_coding(results: CodingResults) -> bytes:
     )
 
 
+_BROKEN = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+"""What reading a well-formed but incomplete or mistyped payload raises (a missing field, a list
+where a dict was written, a bad date): the row is treated as a miss, never as an error."""
+
+
 def decode_coding(blob: bytes) -> CodingResults | None:
-    """Return the cached results, or None when the blob is unreadable or of another version."""
+    """Return the cached results, or None when the blob is unreadable, incomplete or of another version."""
     p = _unpack(blob)
     if p is None or p.get("type") != "coding":
         return None
+    try:
+        return _decode_coding(p)
+    except _BROKEN:
+        return None
+
+
+def _decode_coding(p: dict[str, Any]) -> CodingResults:
     questions = []
     for q in p["questions"]:
         responses = q["responses"]
@@ -177,9 +189,17 @@ def encode_quality(report: QualityReport) -> bytes:
 
 
 def decode_quality(blob: bytes) -> QualityReport | None:
+    """Return the cached report, or None when the blob is unreadable, incomplete or of another version."""
     p = _unpack(blob)
     if p is None or p.get("type") != "quality":
         return None
+    try:
+        return _decode_quality(p)
+    except _BROKEN:
+        return None
+
+
+def _decode_quality(p: dict[str, Any]) -> QualityReport:
     respondents = [
         RespondentQuality(
             respondent_id=r["respondent_id"],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
 from contextlib import ExitStack
 
 from .app import build_server
@@ -11,7 +13,24 @@ from .settings import Settings
 logger = logging.getLogger("survey_jobs_mcp.serve")
 
 
-def serve(*, transport: str, host: str, port: int, sandbox: bool) -> int:
+def serve(
+    *,
+    transport: str,
+    host: str,
+    port: int,
+    sandbox: bool,
+    allowed_hosts: Sequence[str] = (),
+    stateless: bool = False,
+) -> int:
+    tokens = None
+    if transport != "stdio":
+        from .serve_http import EXIT_REFUSED, StartRefused, http_tokens_for
+
+        try:  # decided before anything starts: a refused start opens no port and no sandbox
+            tokens = http_tokens_for(host)
+        except StartRefused as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
     with ExitStack() as stack:
         env = None
         settings = Settings.from_env()
@@ -26,8 +45,20 @@ def serve(*, transport: str, host: str, port: int, sandbox: bool) -> int:
                 embedded.server.surveycoder_url,
             )
         server = build_server(settings, env=env)
-        if transport == "stdio":
+        if tokens is None:
             server.run("stdio")
-        else:
-            server.run("streamable-http", host=host, port=port)
-    return 0
+            return 0
+        from .serve_http import MCP_PATH, build_http_app, run_http
+
+        app = build_http_app(
+            server, tokens=tokens.tokens, bind_host=host, allowed_hosts=allowed_hosts, stateless=stateless
+        )
+        logger.warning(
+            "serving MCP on http://%s:%d%s (%s; bearer token required: %s)",
+            host if ":" not in host else f"[{host}]",
+            port,
+            MCP_PATH,
+            "stateless" if stateless else "sessions",
+            tokens.source,
+        )
+        return run_http(app, host=host, port=port)

@@ -8,12 +8,18 @@ Concurrency: one connection guarded by a lock (sqlite3 objects are not safe to s
 mode and a busy timeout so a second server process on the same data dir waits instead of failing with
 "database is locked". Every method is blocking; async callers use the ``a*`` wrappers, which run the
 call in a worker thread (``anyio.to_thread.run_sync``).
+
+It never takes the server down: opening falls back to a fresh or an in-memory database
+(``store_open``) and says so through ``take_notice`` / ``degraded_note``; a SQLite error at run time
+becomes a ``StoreError`` whose message names the file and the fix; an evicted or deleted cache row
+gives its space back to the file system.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import sqlite3
 import threading
@@ -25,15 +31,18 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from survey_jobs_mcp.tools.errors import StoreError
 from survey_jobs_mcp.tools.models import JobError
 
 from .providers.registry import JOB_IDS
+from .store_open import BUSY_TIMEOUT_MS, open_connection, runtime_error_message
 
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 DEFAULT_CACHE_MAX_BYTES = 200 * 1024 * 1024
-BUSY_TIMEOUT_MS = 10_000
+__all__ = ["BUSY_TIMEOUT_MS", "DEFAULT_CACHE_MAX_BYTES", "Store", "StoreError", "TrackedJob"]
+logger = logging.getLogger("survey_jobs_mcp.store")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tracked_jobs (
@@ -101,36 +110,46 @@ def _now() -> datetime:
 class Store:
     """Open with ``Store.open(path)``; close with ``close()`` (or use it as a context manager)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, cache_max_bytes: int) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        cache_max_bytes: int,
+        *,
+        notice: str | None = None,
+        degraded_note: str | None = None,
+    ) -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
         self.cache_max_bytes = cache_max_bytes
+        self._notice = notice
+        self.degraded_note = degraded_note
+        """Set when the store lives in memory only: one line with the path and the fix, for every answer."""
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES) -> Store:
-        """Open (creating if needed) the store file; its directory is created private (0700)."""
+        """Open (creating if needed) the store file; its directory is created private (0700).
+
+        Never raises for the state of the disk: a damaged file is moved aside and replaced (see
+        ``take_notice``), an unusable location gives an in-memory store (see ``degraded_note``).
+        """
         path = Path(path).expanduser()
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-            with contextlib.suppress(OSError):
-                path.parent.chmod(0o700)
-        if not path.exists():
-            # Create the file 0600 ourselves: SQLite gives the -wal/-shm files the database's mode.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        conn = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        opened = open_connection(path, _SCHEMA, SCHEMA_VERSION)
+        return cls(
+            opened.conn, path, cache_max_bytes, notice=opened.notice, degraded_note=opened.degraded_note
         )
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            conn.close()
-            raise
-        return cls(conn, path, cache_max_bytes)
+
+    def take_notice(self) -> str | None:
+        """The one-time notice (the store was damaged and replaced), or None; cleared once taken."""
+        with self._lock:
+            notice, self._notice = self._notice, None
+        return notice
+
+    def answer_note(self) -> str | None:
+        """What the next answer should say about the store, if anything (one line, or two joined)."""
+        parts = [p for p in (self.take_notice(), self.degraded_note) if p]
+        return " ".join(parts) or None
 
     def close(self) -> None:
         with self._lock:
@@ -142,21 +161,47 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _failed(self, exc: sqlite3.Error) -> StoreError:
+        """A SQLite error at run time as a message that says what to do."""
+        where = "in memory" if self.degraded_note else str(self.path)
+        logger.warning("local store %s failed: %s", where, exc)
+        return StoreError(runtime_error_message(where, self.path, exc))
+
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; BEGIN IMMEDIATE takes the write lock up front (waits, never deadlocks)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._failed(exc) from None
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise self._failed(exc) from None
                 raise
-            self._conn.execute("COMMIT")
 
     def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise self._failed(exc) from None
+
+    def _reclaim(self) -> None:
+        """Give freed pages back to the file system (after rows were deleted or evicted)."""
+        if self.degraded_note:
+            return
+        with self._lock:
+            try:
+                # executescript steps each statement to the end; ``execute`` would free one page only.
+                self._conn.executescript("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+            except sqlite3.Error as exc:  # shrinking is a courtesy: never fail the caller for it
+                logger.info("could not shrink the local store: %s", exc)
 
     # -- tracked jobs ----------------------------------------------------------------------------
     def track(self, job_id: str, provider: str, kind: str | None = None) -> TrackedJob:
@@ -247,30 +292,36 @@ class Store:
         size = len(payload)
         job_id = normalize_job_id(job_id)
         if size > self.cache_max_bytes:
-            with self._write() as conn:
-                conn.execute("DELETE FROM result_cache WHERE job_id = ?", (job_id,))
+            self.cache_delete(job_id)
             return False
         with self._write() as conn:
             (seq,) = conn.execute("SELECT COALESCE(MAX(last_used), 0) + 1 FROM result_cache").fetchone()
+            replaced = conn.execute("SELECT 1 FROM result_cache WHERE job_id = ?", (job_id,)).fetchone()
             conn.execute(
                 "INSERT OR REPLACE INTO result_cache "
                 "(job_id, kind, stored_at, last_used, size_bytes, payload) VALUES (?, ?, ?, ?, ?, ?)",
                 (job_id, kind, _iso(_now()), seq, size, sqlite3.Binary(payload)),
             )
-            self._evict(conn)
+            evicted = self._evict(conn)
+        if evicted or replaced:
+            self._reclaim()
         return True
 
-    def _evict(self, conn: sqlite3.Connection) -> None:
+    def _evict(self, conn: sqlite3.Connection) -> int:
+        """Delete least-recently-used rows until the cache fits its cap; returns how many went."""
         (total,) = conn.execute("SELECT COALESCE(SUM(size_bytes), 0) FROM result_cache").fetchone()
+        evicted = 0
         if total <= self.cache_max_bytes:
-            return
+            return evicted
         for job_id, size in conn.execute(
             "SELECT job_id, size_bytes FROM result_cache ORDER BY last_used ASC"
         ).fetchall():
             conn.execute("DELETE FROM result_cache WHERE job_id = ?", (job_id,))
+            evicted += 1
             total -= size
             if total <= self.cache_max_bytes:
-                return
+                break
+        return evicted
 
     def cache_get(self, job_id: str) -> bytes | None:
         """The payload, or None; marks the row most recently used."""
@@ -286,9 +337,27 @@ class Store:
             )
         return bytes(row[0])
 
+    def cache_get_decoded(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:
+        """The cached value decoded, or None; a row ``decode`` cannot read (None) is deleted.
+
+        An undecodable or incomplete row is a miss, not an error: the caller fetches the results
+        again and stores them afresh, instead of failing on that row on every call and restart.
+        """
+        blob = self.cache_get(job_id)
+        if blob is None:
+            return None
+        value = decode(blob)
+        if value is None:
+            logger.info("dropping an unreadable cached result for %s; it will be fetched again", job_id)
+            self.cache_delete(job_id)
+        return value
+
     def cache_delete(self, job_id: str) -> None:
         with self._write() as conn:
-            conn.execute("DELETE FROM result_cache WHERE job_id = ?", (normalize_job_id(job_id),))
+            gone = conn.execute("DELETE FROM result_cache WHERE job_id = ?", (normalize_job_id(job_id),))
+            deleted = gone.rowcount
+        if deleted:
+            self._reclaim()
 
     def cache_size(self) -> tuple[int, int]:
         """(rows, total bytes) in the result cache."""
@@ -316,6 +385,9 @@ class Store:
 
     async def acache_get(self, job_id: str) -> bytes | None:
         return await self._run(self.cache_get, job_id)
+
+    async def acache_get_decoded(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:
+        return await self._run(self.cache_get_decoded, job_id, decode)
 
 
 _COLUMNS = (

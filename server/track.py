@@ -39,6 +39,11 @@ def run_track(
         valid.append((JOB_IDS.canonical(raw), info.name))
     store = Store.open(settings.store_path)
     try:
+        if store.degraded_note:  # tracking into a memory-only store would be forgotten at once
+            err.write(f"error: {store.degraded_note}\n")
+            return 1
+        if notice := store.take_notice():
+            err.write(f"note: {notice}\n")
         for job_id, provider in valid:
             store.track(job_id, provider, None)
     finally:

@@ -50,7 +50,8 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 def test_dependencies_are_the_product_card() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {dep.split(">")[0].split("<")[0].split("=")[0].strip() for dep in project["dependencies"]}
-    assert names == {"mcp", "httpx", "pydantic", "anyio", "keyring"}
+    # regex: Unicode property tables for tools/quoting.py (issue 10: nothing invisible gets through).
+    assert names == {"mcp", "httpx", "pydantic", "anyio", "keyring", "regex"}
     assert "mcp>=2.3,<3" in project["dependencies"]
     assert project["scripts"]["survey-jobs-mcp"] == "survey_jobs_mcp.server.cli:main"
 

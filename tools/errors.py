@@ -44,3 +44,7 @@ class WrongJobKind(SurveyJobsError):
 
 class NotReady(SurveyJobsError):
     """The job has no results yet (queued / running) or none at all (failed)."""
+
+
+class StoreError(SurveyJobsError):
+    """The local store (tracked jobs, cached results) failed at run time; the message says how to fix it."""

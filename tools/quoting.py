@@ -4,58 +4,106 @@ Everything a respondent typed, and every label or id a provider sends, is *data*
 become an instruction to the assistant nor change the shape of our markdown. The rules, applied in
 this order:
 
-1. remove C0/C1 control characters, lone surrogates, zero-width and bidi controls;
-2. collapse every line break (including the Unicode ones ``str.splitlines`` honours) and run of
-   whitespace to one space, so the text stays on the line we put it on;
-3. cap the length at a code-point boundary that does not separate a base character from its
-   combining marks, variation selectors, skin-tone modifiers or tag characters (ellipsis added);
+1. every line break and run of whitespace becomes one space, so the text stays on the line we put
+   it on (Unicode ``White_Space``, the separators ``str.splitlines`` honours, and U+2800 BRAILLE
+   PATTERN BLANK, see below);
+2. remove every code point that shows nothing or is not a character: general categories Cc, Cf,
+   Cs, Co, Cn and every ``Default_Ignorable_Code_Point`` (zero-width and bidi controls, tag
+   characters that can spell hidden "ASCII-smuggled" instructions, Hangul fillers, invisible
+   operators, variation selectors, …). Two exceptions keep emoji intact: VS15/VS16 right after an
+   emoji character (one, not a run), and ZERO WIDTH JOINER between two pictographs;
+3. cap the length at a code point that does not split a grapheme (marks, skin tones, joiners,
+   flag pairs), adding an ellipsis;
 4. backslash-escape markdown and HTML punctuation so nothing renders as a heading, fence, table
    cell, link, image, emphasis or tag;
-5. ``quote`` additionally wraps the result in typographic quotes, so an answer always sits inside
-   a line that we started.
+5. ``quote`` additionally turns every quotation mark inside the answer into ``'`` and wraps the
+   result in “…”, so an answer always sits inside a quote that only we can close.
 
 ``plain`` does steps 1–3 only: it is for the JSON channel, where markdown escapes would be noise.
+
+Unicode data comes from the ``regex`` package's property tables (one source for every rule here,
+so "unassigned" (Cn) means the same in the code and in its tests; ``regex`` tracks a newer
+Unicode version than Python's ``unicodedata``, so it removes fewer newly assigned visible
+characters and still removes code points unassigned anywhere). U+2800 is not default-ignorable
+(it is a Braille symbol, gc=So) but renders as blank space and is used as an invisible "filler";
+it is treated as whitespace, not removed, so words it separates stay apart.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from array import array
 
-# Removed outright: C0 controls other than whitespace (handled below), DEL, C1 controls, zero-width
-# and bidi controls, word joiner / invisible operators / isolates, BOM, lone surrogates.
-_REMOVE_RE = re.compile(
-    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
-    "\u00ad\u180e\ud800-\udfff]"
+import regex
+
+# Step 1: whitespace, line separators (\x1c-\x1f and \x85 count for str.splitlines) and U+2800.
+# The stdlib's ``\s`` is exactly Unicode White_Space plus \x1c-\x1f (tests/test_quoting.py checks
+# that against the ``regex`` tables for every code point), and it is twice as fast.
+_SPACE_RE = re.compile(r"[\s\u2800]+")
+# Step 2: what shows nothing or is not a character, except the emoji-sequence code points.
+_INVISIBLE = r"\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}"
+_REMOVE_RE = regex.compile(
+    rf"(?V1)[[{_INVISIBLE}]--[\p{{White_Space}}\x1c-\x1f\uFE0E\uFE0F\u200D]]"
+    # The literal first, the look-behind after it: the engine only looks around at these characters.
+    r"|[\uFE0E\uFE0F](?<!\p{Emoji}.)"
+    r"|\u200D(?:(?<!\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]?.)|(?!\p{Extended_Pictographic}))"
 )
-# Turned into a space: every character str.splitlines() treats as a line boundary, tabs, and all
-# other Unicode whitespace; runs collapse to one space.
-_SPACE_RE = re.compile("[\\s\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
-# Markdown/HTML punctuation that can start or break a construct when inline.
+# Step 3: code points that belong to the grapheme before them (never cut right before one).
+_EXTENDER_RE = regex.compile(r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=SpacingMark}]")
+_JOINER = "\u200d"
+_REGIONAL_RE = regex.compile(r"\p{Regional_Indicator}")
+# Step 4: markdown/HTML punctuation that can start or break a construct when inline.
 _MARKDOWN_RE = re.compile(r"([\\`*_{}\[\]<>#|~!&$])")
+# Step 5: quotation marks (Unicode Quotation_Mark and initial/final punctuation) and the look-alikes
+# Unicode does not classify so (found by name: DOUBLE PRIME, DOUBLE APOSTROPHE, GERSHAYIM, DITTO MARK,
+# QUOTATION MARK ORNAMENT; tests/test_quoting.py regenerates this list from the Unicode names).
+QUOTE_LOOKALIKES = (
+    "\u02ba\u02ee\u059e\u05f4\u2033\u2036\u275b\u275c\u275d\u275e\u275f\u2760\u276e\u276f\u3003"
+    "\U0001f676\U0001f677\U0001f678"
+)
+QUOTE_CLASS = rf"[\p{{Quotation_Mark}}\p{{Pi}}\p{{Pf}}{QUOTE_LOOKALIKES}]"
+QUOTE_SPANS = ((0, 0x20000),)  # planes 0 and 1 hold them all (checked in tests/test_quoting.py)
 _SAFE_HANDLE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,79}")
+
+
+def _stdlib_class(regex_class: str, spans: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
+    """A stdlib ``re`` class of the code points in ``spans`` that ``regex_class`` matches.
+
+    Derived at import from the ``regex`` tables (never listed by hand), for small classes on the hot
+    path, where the stdlib engine is several times faster than ``regex``.
+    """
+    ranges = []
+    for lo, hi in spans:
+        chunk = array("I", range(lo, hi)).tobytes().decode("utf-32-le", "surrogatepass")
+        ranges += [(lo + m.start(), lo + m.end() - 1) for m in regex.finditer(f"{regex_class}+", chunk)]
+    body = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+    return re.compile(f"[{body}]" if body else "(?!)")
+
+
+# Fast paths with the stdlib engine:
+# - plain ASCII (most answers): only the ASCII members of the removal class can occur;
+# - text Python calls printable (no Cc/Cf/Cs/Co/Cn/separators by *its* Unicode data, which is older
+#   than ``regex``'s, so its Cn is a superset of ours): only the default-ignorable code points that
+#   are letters or marks can occur (variation selectors, Hangul fillers, CGJ, …). They all lie in
+#   planes 0 and 14; tests/test_quoting.py checks that against every plane.
+_REMOVABLE = rf"(?V1)[[{_INVISIBLE}]--[\p{{White_Space}}\x1c-\x1f]]"
+_ASCII_REMOVE_RE = _stdlib_class(_REMOVABLE, ((0, 0x80),))
+PRINTABLE_SUSPECT_SPANS = ((0, 0x10000), (0xE0000, 0xF0000))
+_PRINTABLE_SUSPECT_RE = _stdlib_class(rf"(?V1)[[{_INVISIBLE}]&&\P{{C}}]", PRINTABLE_SUSPECT_SPANS)
+_QUOTE_MARK_RE = _stdlib_class(QUOTE_CLASS, QUOTE_SPANS)
 
 ELLIPSIS = "…"
 
 
-def _is_extender(ch: str) -> bool:
-    """True for characters that belong to the preceding grapheme (never cut right before one)."""
-    cp = ord(ch)
-    return (
-        unicodedata.category(ch) in ("Mn", "Me", "Mc")
-        or 0xFE00 <= cp <= 0xFE0F  # variation selectors
-        or 0xE0100 <= cp <= 0xE01EF
-        or 0x1F3FB <= cp <= 0x1F3FF  # emoji skin-tone modifiers
-        or 0xE0020 <= cp <= 0xE007F  # emoji tag sequences (flags of regions)
-        or cp == 0x20E3  # keycap
-    )
-
-
 def _normalise(text: str) -> str:
-    """Steps 1 and 2: strip invisible/control characters and collapse whitespace."""
+    """Steps 1 and 2: collapse whitespace, strip invisible and non-character code points."""
     if not isinstance(text, str):
         text = str(text)
-    text = _REMOVE_RE.sub("", text)
+    # Remove first, then collapse: removal can bring two spaces together ("a \u200b b").
+    if text.isascii():
+        text = _ASCII_REMOVE_RE.sub("", text)
+    elif not text.isprintable() or _PRINTABLE_SUSPECT_RE.search(text):
+        text = _REMOVE_RE.sub("", text)
     return _SPACE_RE.sub(" ", text).strip()
 
 
@@ -65,12 +113,12 @@ def _cap(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     cut = max_chars - 1
-    # Never split a grapheme: move left while the first dropped char extends the kept one.
-    while cut > 0 and _is_extender(text[cut]):
+    # Never split a grapheme: not before an extender, not after a joiner.
+    while cut > 0 and (_EXTENDER_RE.match(text, cut) or text[cut - 1] == _JOINER):
         cut -= 1
     # Keep regional-indicator pairs (flags) whole.
     ri = 0
-    while cut - ri - 1 >= 0 and 0x1F1E6 <= ord(text[cut - ri - 1]) <= 0x1F1FF:
+    while cut - ri - 1 >= 0 and _REGIONAL_RE.match(text, cut - ri - 1):
         ri += 1
     if ri % 2 == 1:
         cut -= 1
@@ -81,26 +129,35 @@ def _cap(text: str, max_chars: int) -> str:
     return text[:cut].rstrip() + ELLIPSIS
 
 
-def _escape(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """Step 4: backslash-escape markdown/HTML punctuation (CommonMark renders ``\\#`` as ``#``)."""
     return _MARKDOWN_RE.sub(r"\\\1", text)
 
 
 def plain(text: str | None, max_chars: int) -> str:
-    """Untrusted text for the JSON channel: controls removed, one line, length-capped."""
+    """Untrusted text for the JSON channel: invisible code points removed, one line, length-capped."""
     return _cap(_normalise(text or ""), max_chars)
 
 
 def clean_label(text: str | None, max_chars: int) -> str:
     """Untrusted label/question text/id as safe *inline* markdown (never empty)."""
     cleaned = _cap(_normalise(text or ""), max_chars)
-    return _escape(cleaned) if cleaned else "(no label)"
+    return escape_markdown(cleaned) if cleaned else "(no label)"
 
 
 def quote(text: str | None, max_chars: int) -> str:
-    """A respondent's text as one safe inline fragment wrapped in “…” (empty answers say so)."""
+    """A respondent's text as one safe inline fragment wrapped in “…” (empty answers say so).
+
+    Every quotation mark inside becomes ``'``, so nothing in the answer can look like our closing ”.
+    """
     cleaned = _cap(_normalise(text or ""), max_chars)
-    return f"“{_escape(cleaned)}”" if cleaned else "(empty answer)"
+    if not cleaned:
+        return "(empty answer)"
+    if not cleaned.isascii():
+        cleaned = _QUOTE_MARK_RE.sub("'", cleaned)
+    elif '"' in cleaned:  # the only ASCII quotation mark besides ' itself
+        cleaned = cleaned.replace('"', "'")
+    return f"“{escape_markdown(cleaned)}”"
 
 
 def handle(value: str | None) -> str:

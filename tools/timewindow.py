@@ -77,6 +77,21 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
     return _localize(datetime.combine(day, time(0)), tz)
 
 
+# The representable range, kept a day inside datetime's limits so any zone offset still fits.
+FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
+FAR_FUTURE = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _edge(text: str, tz: tzinfo) -> datetime:
+    """Where a value beyond the calendar points: relative forms and years 0xxx go back, others ahead.
+
+    ``until=9999-12-31`` means "no upper bound" and ``since=99999d`` "from the beginning"; both are
+    valid requests, not errors.
+    """
+    past = bool(_RELATIVE_RE.fullmatch(text)) or text.startswith("0")
+    return (FAR_PAST if past else FAR_FUTURE).astimezone(tz)
+
+
 def _invalid(value: str, bound: Bound) -> InvalidInput:
     shown = "".join(ch if ch.isprintable() else "?" for ch in value[:40])
     return InvalidInput(f"{bound}={shown!r} is not a time I understand: use {ACCEPTED_FORMS}.")
@@ -116,7 +131,9 @@ def resolve_time(value: str, *, now: datetime, tz: tzinfo, bound: Bound) -> date
         if parsed.tzinfo is None:
             return _localize(parsed, tz)
         return parsed.astimezone(tz)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        return _edge(text, tz)
+    except ValueError:
         raise _invalid(value, bound) from None
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from survey_jobs_mcp.tools.errors import UpstreamError
 
 from ..http import Reply
+from ..redact import clip
 
 
 class JsonGetter(Protocol):
@@ -37,11 +38,12 @@ def contract_error(
 ) -> UpstreamError:
     """A body that breaks the provider's published contract: say where, never guess the numbers."""
     first = exc.errors()[0] if exc.errors() else {}
-    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    # Locations and messages can carry upstream text (a dict key, a custom validator's message).
+    where = clip(".".join(str(p) for p in first.get("loc", ())), 120) or "body"
     rid = f" (request id {request_id})" if request_id else ""
     return UpstreamError(
         f"{provider_label} returned a {what} that does not match its published schema at '{where}': "
-        f"{first.get('msg', 'invalid')}{rid}. The results cannot be trusted, so none are shown; "
+        f"{clip(first.get('msg', 'invalid'), 200)}{rid}. The results cannot be trusted, so none are shown; "
         "try again later or report it to the provider.",
         provider=provider_label.lower(),
         request_id=request_id,
@@ -55,7 +57,7 @@ def unexpected_status(provider_label: str, reply: Reply) -> UpstreamError:
         err = reply.body.get("error") if isinstance(reply.body.get("error"), dict) else reply.body
         code, message = err.get("code"), err.get("message")
         if isinstance(code, str) and isinstance(message, str):
-            detail = f": {code} {message[:200]}"
+            detail = f": {clip(code, 80)} {clip(message, 200)}"
     return UpstreamError(
         f"{provider_label} answered HTTP {reply.status}{detail}{rid}.",
         provider=provider_label.lower(),

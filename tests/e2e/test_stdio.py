@@ -194,12 +194,18 @@ async def test_serve_sandbox_over_stdio_needs_no_keys(tmp_path: Path) -> None:
 
 
 def test_streamable_http_transport(tmp_path: Path) -> None:
-    """`serve --transport streamable-http` for a shared deployment, reached by a real HTTP client."""
+    """`serve --transport streamable-http` for a shared deployment: a bearer token on every request,
+    reached by the MCP client over HTTP; Ctrl-C (SIGINT) stops it cleanly, exit code 0, no traceback."""
+    import signal
     import socket
     import time
 
     import anyio
+    import httpx
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
 
+    token = "e2e-token-0123456789abcdefghij"
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -207,6 +213,7 @@ def test_streamable_http_transport(tmp_path: Path) -> None:
         "HOME": str(tmp_path),
         "PATH": str(SCRIPT.parent),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "SURVEY_JOBS_HTTP_TOKENS": token,
     }
     proc = subprocess.Popen(
         [str(SCRIPT), "serve", "--sandbox", "--transport", "streamable-http", "--port", str(port)],
@@ -223,16 +230,26 @@ def test_streamable_http_transport(tmp_path: Path) -> None:
                     break
             time.sleep(0.1)
 
-        async def call() -> Any:
-            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-                names = {t.name for t in (await client.list_tools()).tools}
-                result = await client.call_tool("list_jobs", {"provider": "surveycoder"})
-                return names, result
+        async def call(headers: dict[str, str]) -> Any:
+            async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+                transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
+                async with Client(transport) as client:
+                    names = {t.name for t in (await client.list_tools()).tools}
+                    result = await client.call_tool("list_jobs", {"provider": "surveycoder"})
+                    return names, result
 
-        names, result = anyio.run(call)
+        names, result = anyio.run(call, {"Authorization": f"Bearer {token}"})
         assert names == TOOLS
         assert not result.is_error and result.structured_content["total"] >= 5
-        assert proc.stdout is not None
+        refused = httpx.post(f"http://127.0.0.1:{port}/mcp", json={}, timeout=30)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
     finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-3000:]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
+    assert f"serving MCP on http://127.0.0.1:{port}/mcp" in err and "stopped" in err
+    assert token not in err and out == ""

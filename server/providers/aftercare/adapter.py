@@ -35,6 +35,7 @@ from survey_jobs_mcp.tools.models import (
 )
 from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn, ProviderFailure
 
+from ...redact import clip
 from ...store import Store, TrackedJob
 from ..pipeline import consume_pipelined
 from ..readiness import require_finished
@@ -193,7 +194,7 @@ class AftercareAdapter:
                 tracked = await self._record_quality(job_id, page)  # type: ignore[arg-type]
         except ValueError as exc:  # unknown status string
             raise UpstreamError(
-                f"Aftercare returned an unexpected job status: {exc}", provider=INFO.name
+                f"Aftercare returned an unexpected job status: {clip(exc, 300)}", provider=INFO.name
             ) from None
         return tracked, page
 
@@ -235,13 +236,13 @@ class AftercareAdapter:
                     str(key_failure[0])
                     if key_failure
                     else f"{len(failed)} tracked job(s) could not be refreshed; "
-                    f"first error: {failed[0][:300]}"
+                    f"first error: {clip(failed[0], 300)}"
                 )
                 listing.failures.append(ProviderFailure(provider=INFO.name, message=message))  # type: ignore[arg-type]
             else:
                 listing.notes.append(
                     f"{len(failed)} tracked Aftercare job(s) could not be refreshed and show their last "
-                    f"known status; first error: {failed[0][:200]}"
+                    f"known status; first error: {clip(failed[0], 200)}"
                 )
         if not tracked:
             listing.notes.append(

@@ -13,6 +13,7 @@ from typing import Any
 
 from survey_jobs_mcp.tools.errors import InvalidInput, UpstreamError
 
+from ...redact import clip
 from ..transport import JsonGetter, Reply, unexpected_status, validated
 from .wire import BatchCodingResponse, DataQualityBatchResponse
 
@@ -30,7 +31,7 @@ class AftercareClient:
             return None
         if reply.status == 400:
             message = reply.body.get("message") if isinstance(reply.body, dict) else None
-            raise InvalidInput(f"Aftercare rejected the request: {str(message or 'bad request')[:200]}.")
+            raise InvalidInput(f"Aftercare rejected the request: {clip(message or 'bad request', 200)}.")
         if reply.status != 200:
             raise unexpected_status(LABEL, reply)
         return reply

@@ -22,6 +22,7 @@ from survey_jobs_mcp.tools.models import (
 )
 from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn, ProviderFailure
 
+from ...redact import clip
 from ...store import Store
 from ..readiness import require_finished
 from ..status import StatusTable, map_status
@@ -115,13 +116,13 @@ def job_of(job: JobSummary) -> Job:
     kind: JobKind = job.type if job.type in JOB_TYPES else "one_call"  # type: ignore[assignment]
     if job.type != kind:
         raise UpstreamError(
-            f"SurveyCoder returned an unknown job type {job.type[:40]!r}.", provider=INFO.name
+            f"SurveyCoder returned an unknown job type {clip(job.type, 40)!r}.", provider=INFO.name
         )
     try:
         status = map_status(STATUSES, f"surveycoder {kind} job", job.status)
     except ValueError:
         raise UpstreamError(
-            f"SurveyCoder returned an unknown job status {job.status[:40]!r}.", provider=INFO.name
+            f"SurveyCoder returned an unknown job status {clip(job.status, 40)!r}.", provider=INFO.name
         ) from None
     error = getattr(job, "error", None)
     completed_at = job.updated_at if job.status == "completed" else None

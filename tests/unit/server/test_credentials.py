@@ -318,3 +318,66 @@ def test_failing_backend_becomes_a_credentials_error() -> None:
         assert "Aftercare: not set" in out.getvalue() and "KeyringLocked" in err.getvalue()
     finally:
         keyring.set_keyring(previous)
+
+
+# -- keys that cannot be keys (CR/LF, whitespace, controls, non-ASCII) are refused when set or read ----
+
+BAD_KEYS = {
+    "crlf": (CANARY_AC + "\r\nX-Injected: 1", "a line break (U+000D)"),
+    "lf": (CANARY_AC[:10] + "\n" + CANARY_AC[10:], "a line break (U+000A)"),
+    "tab": (CANARY_AC[:10] + "\t" + CANARY_AC[10:], "whitespace (U+0009)"),
+    "nul": (CANARY_AC + "\x00", "a control character (U+0000)"),
+    "del": (CANARY_AC + "\x7f", "a control character (U+007F)"),
+    "nbsp": (CANARY_AC[:10] + "\u00a0" + CANARY_AC[10:], "whitespace (U+00A0)"),
+    "non-ascii": (CANARY_AC + "é", "a non-ASCII character (U+00E9)"),
+}
+
+
+def assert_no_key_fragment(*texts: str) -> None:
+    for text in texts:
+        assert CANARY_AC[:12] not in text and CANARY_AC[-12:] not in text, text
+
+
+@pytest.mark.parametrize("name", list(BAD_KEYS))
+def test_set_refuses_keys_with_whitespace_or_controls(mem_keyring: MemoryKeyring, name: str) -> None:
+    key, why = BAD_KEYS[name]
+    with pytest.raises(InvalidInput) as info:
+        set_key("aftercare", key)
+    msg = str(info.value)
+    assert msg.startswith(
+        f"That does not look like a valid Aftercare API key (it contains {why} at position "
+    )
+    assert msg.endswith("); nothing was stored. Paste only the key.")
+    assert_no_key_fragment(msg, repr(info.value))
+    assert mem_keyring.store == {}
+
+
+def test_auth_set_refuses_a_key_with_a_carriage_return(mem_keyring: MemoryKeyring) -> None:
+    code, out, err = run_set("aftercare", io.StringIO(CANARY_AC[:10] + "\r" + CANARY_AC[10:] + "\n"))
+    assert code == 2
+    assert "a line break (U+000D) at position 11" in err and "nothing was stored" in err
+    assert_no_key_fragment(out, err)
+    assert mem_keyring.store == {}
+
+
+@pytest.mark.parametrize("name", ["crlf", "tab", "non-ascii"])
+def test_env_key_with_bad_characters_is_refused_when_read(mem_keyring: MemoryKeyring, name: str) -> None:
+    key, why = BAD_KEYS[name]
+    with pytest.raises(CredentialsError) as info:
+        resolve_key("aftercare", {"AFTERCARE_API_KEY": key})
+    msg = str(info.value)
+    assert msg.startswith("The environment variable AFTERCARE_API_KEY is not a usable Aftercare API key: ")
+    assert f"it contains {why}" in msg and "set AFTERCARE_API_KEY to the key alone" in msg
+    assert_no_key_fragment(msg)
+
+
+def test_keyring_key_with_a_line_break_is_refused_when_read(mem_keyring: MemoryKeyring) -> None:
+    mem_keyring.store[(KEYRING_SERVICE, "aftercare")] = CANARY_AC[:10] + "\n" + CANARY_AC[10:]
+    with pytest.raises(CredentialsError) as info:
+        resolve_key("aftercare", {})
+    msg = str(info.value)
+    assert msg.startswith(
+        "The key in the system keyring is not a usable Aftercare API key: it contains a line"
+    )
+    assert "survey-jobs-mcp auth set aftercare" in msg
+    assert_no_key_fragment(msg)

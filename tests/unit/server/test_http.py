@@ -501,7 +501,42 @@ def test_key_allowed(url: str, allowed: bool) -> None:
 
 def test_is_loopback_host() -> None:
     assert is_loopback_host("::1") and is_loopback_host("[::1]") and is_loopback_host("LOCALHOST")
+    assert is_loopback_host("::ffff:127.0.0.1") and is_loopback_host("localhost.")
     assert not is_loopback_host("192.168.1.1")
+
+
+def test_localhost_names_are_trusted_only_if_they_resolve_to_loopback_only() -> None:
+    # `localhost` resolves (here through /etc/hosts) to loopback addresses only: trusted.
+    assert {a[4][0] for a in socket.getaddrinfo("localhost", None)} <= {"127.0.0.1", "::1"}
+    assert key_allowed(httpx.URL("http://localhost:9/x"))
+    # A *.localhost name is not trusted for its suffix alone: one that does not resolve to loopback
+    # (here: not at all) gets no key over plain http.
+    ghost = "survey-jobs-no-such-name.localhost"
+    with pytest.raises(OSError):
+        socket.getaddrinfo(ghost, None)
+    assert not is_loopback_host(ghost)
+    assert not key_allowed(httpx.URL(f"http://{ghost}:9/x"))
+    assert key_allowed(httpx.URL(f"https://{ghost}/x"))  # https needs no loopback
+    # Any other name is never trusted for plain http, even one that /etc/hosts maps to 127.0.0.1.
+    own = socket.gethostname()
+    assert not key_allowed(httpx.URL(f"http://{own}:9/x")) or own.endswith(".localhost")
+
+
+async def test_unresolvable_localhost_name_gets_no_key() -> None:
+    supplied: list[int] = []
+
+    def supplier() -> str:
+        supplied.append(1)
+        return KEY
+
+    base = "http://survey-jobs-no-such-name.localhost:9"
+    async with open_provider_http("surveycoder", base, key_supplier=supplier, settings=FAST) as http:
+        with pytest.raises(CredentialsError) as info:
+            await http.get("/v2/jobs")
+    assert supplied == []
+    msg = str(info.value)
+    assert "over plain http to survey-jobs-no-such-name.localhost" in msg
+    assert "resolves only to loopback addresses" in msg and "SURVEYCODER_BASE_URL" in msg
 
 
 async def test_plain_http_to_remote_host_is_refused_without_a_request() -> None:

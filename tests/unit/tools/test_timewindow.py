@@ -95,9 +95,19 @@ def test_invalid_values_list_accepted_forms(value: str) -> None:
     assert str(exc.value).startswith("since=")
 
 
-def test_overflow_is_invalid_input_not_crash() -> None:
-    with pytest.raises(InvalidInput):
-        resolve_time("999999w", now=NOW, tz=BERLIN, bound="until")
+@pytest.mark.parametrize(
+    "tz", [BERLIN, NEW_YORK, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12"), UTC]
+)
+def test_values_beyond_the_calendar_mean_no_bound(tz: tzinfo) -> None:
+    """until=9999-12-31 is "no upper bound" and since=999999w "from the beginning": valid, not errors."""
+    far_future = resolve_time("9999-12-31", now=NOW, tz=tz, bound="until")
+    assert far_future.year == 9999 and far_future.tzinfo is tz
+    assert resolve_time("9999-12-31T23:59:59Z", now=NOW, tz=tz, bound="until").year == 9999
+    for value in ("999999w", "999999d", "0001-01-01"):
+        assert resolve_time(value, now=NOW, tz=tz, bound="since").year == 1
+    window = resolve_window("0001-01-01", "9999-12-31", now=NOW, tz=tz)
+    assert window.contains(NOW) and window.active
+    assert "until 9999-" in window.describe() and "(9999-12-31)" in window.describe()
 
 
 def test_since_after_until_rejected() -> None:
