@@ -27,8 +27,10 @@ from survey_jobs_mcp.tools.resources import RESOURCES
 from survey_jobs_mcp.tools.timewindow import local_tz
 
 from . import __version__
+from .arguments import install_argument_checks
 from .http import open_provider_http
 from .providers.registry import JOB_IDS, PROVIDERS
+from .redact import install_result_scrubbing, scrub
 from .resource_events import ResourceEvents
 from .service import JobService
 from .settings import Settings
@@ -70,6 +72,9 @@ class AppState:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def store_note(self) -> str | None:
+        return self.store.answer_note()
 
 
 class LiveState:
@@ -136,6 +141,8 @@ def build_server(
         subscriptions=events.bus,
     )
     register(server, live, events)
+    install_argument_checks(server)
+    install_result_scrubbing(server)  # places itself outermost: every result passes it
     return server
 
 
@@ -143,7 +150,7 @@ def register(server: MCPServer, live: LiveState, events: ResourceEvents) -> None
     """Everything the server offers: TOOLS, PROMPTS, RESOURCES, job-id completions, subscriptions."""
     for spec in TOOLS:
         server.add_tool(
-            spec.handler(),
+            spec.handler(scrub),
             name=spec.name,
             title=spec.title,
             description=spec.description,

@@ -127,9 +127,9 @@ class JobService:
 
     # ---------------------------------------------------------------- result cache
     async def _cached(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:
-        """Finished results from the local store (None if absent, unreadable or of an old format)."""
-        blob = await anyio.to_thread.run_sync(self._store.cache_get, job_id)
-        return None if blob is None else await anyio.to_thread.run_sync(decode, blob)
+        """Finished results from the local store (None if absent, unreadable or of an old format;
+        an unreadable row is deleted, so the refetch replaces it)."""
+        return await self._store.acache_get_decoded(job_id, decode)
 
     def _cache_later(self, job_id: str, kind: str, encode: Callable[[T], bytes], value: T) -> None:
         """Queue finished results for the store; written once the answer is out (``results_served``).

@@ -237,6 +237,19 @@ async def test_the_server_runs_whatever_the_data_dir_is(h: Harness, tmp_path: Pa
         assert [j["id"] for j in again.structured_content["jobs"]] == [
             coding
         ]  # remembered, in memory or on disk
+        texts = [text_of(r) for r in (listed, job, results, again)]
+        if state == "corrupt":  # said once, in the first answer
+            assert texts[0].startswith("**Note:** The local store ") and "was damaged" in texts[0]
+            assert not any("**Note:**" in t for t in texts[1:])
+        else:  # said in every answer, first, with the path and the fix
+            for t in texts:
+                assert t.startswith("**Note:** Running without the local store: ")
+                assert f"Fix: make {data_dir} a writable directory" in t
+            # the note never breaks the budget: the summary text gives way, the note stays whole
+            small = await client.call_tool("get_coding_results", {"job_id": one_call, "max_tokens": 300})
+            assert text_of(small).startswith("**Note:** Running without the local store: ")
+            assert -(-len(text_of(small).encode()) // 4) <= 300
+            assert text_of(small).endswith("(cut to fit the note above; the structured content has the rest)")
     if state == "corrupt":
         assert len([p for p in data_dir.iterdir() if CORRUPT_NAME.fullmatch(p.name)]) == 1
 

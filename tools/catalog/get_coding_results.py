@@ -52,7 +52,7 @@ async def get_coding_results(
             examples_per_code=examples_per_code,
             cursor=cursor,
         )
-    return result(summary)
+    return result(summary, ctx, max_tokens)
 
 
 SPEC = ToolSpec(fn=get_coding_results, title="Summarise coding results", description=DESCRIPTION)

@@ -21,7 +21,7 @@ async def get_job(ctx: Context, job_id: JobId) -> Annotated[CallToolResult, GetJ
     tool_state = state(ctx)
     async with deadline(f"Looking up job {job_id}"):
         job = await tool_state.source.get_job(job_id)
-    return result(get_job_view(job, now=tool_state.now(), tz=tool_state.tz))
+    return result(get_job_view(job, now=tool_state.now(), tz=tool_state.tz), ctx)
 
 
 SPEC = ToolSpec(fn=get_job, title="Get one job's status", description=DESCRIPTION)

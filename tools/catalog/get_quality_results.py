@@ -52,7 +52,7 @@ async def get_quality_results(
             max_tokens=max_tokens,
             cursor=cursor,
         )
-    return result(summary)
+    return result(summary, ctx, max_tokens)
 
 
 SPEC = ToolSpec(fn=get_quality_results, title="Summarise data-quality results", description=DESCRIPTION)

@@ -63,7 +63,7 @@ async def list_jobs(
         now=now,
         tz=tz,
     )
-    return result(summary)
+    return result(summary, ctx, max_tokens)
 
 
 SPEC = ToolSpec(fn=list_jobs, title="List survey-analysis jobs", description=DESCRIPTION)

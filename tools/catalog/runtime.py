@@ -20,7 +20,7 @@ from pydantic import Field
 from ..errors import UpstreamError
 from ..render import Summary
 from ..source import JobSource, ProgressFn
-from ..tokens import MAX_TOKENS, MIN_TOKENS
+from ..tokens import DEFAULT_TOKENS, MAX_TOKENS, MIN_TOKENS, text_tokens
 
 T = TypeVar("T")
 IndexT = TypeVar("IndexT")
@@ -64,6 +64,10 @@ class ToolState(Protocol):
 
     def now(self) -> datetime: ...
 
+    def store_note(self) -> str | None:
+        """One line the next answer must carry about the local store (damaged, memory-only), or None."""
+        ...
+
 
 def state(ctx: Context) -> ToolState:
     return ctx.request_context.lifespan_context
@@ -76,9 +80,25 @@ def progress(ctx: Context) -> ProgressFn:
     return report
 
 
-def result(summary: Summary) -> CallToolResult:
+def result(summary: Summary, ctx: Context | None = None, max_tokens: int = DEFAULT_TOKENS) -> CallToolResult:
+    """The tool result; with ``ctx``, it leads with the store's note when there is one.
+
+    The note is what a user must act on (the store was replaced, or runs in memory only), so it
+    goes first; when it and the summary together would break the budget, the summary's text is
+    cut at a line boundary, never the note (the structured channel still holds every fact).
+    """
+    text = summary.text
+    note = state(ctx).store_note() if ctx is not None else None
+    if note:
+        head = f"**Note:** {note}\n\n"
+        text = head + text
+        if text_tokens(text) > max_tokens:
+            marker = "\n… (cut to fit the note above; the structured content has the rest)"
+            room = max_tokens * 4 - len((head + marker).encode("utf-8"))
+            kept = summary.text.encode("utf-8")[: max(room, 0)].decode("utf-8", "ignore")
+            text = head + kept[: kept.rfind("\n") if "\n" in kept else 0] + marker
     return CallToolResult(
-        content=[TextContent(type="text", text=summary.text)], structured_content=summary.structured
+        content=[TextContent(type="text", text=text)], structured_content=summary.structured
     )
 
 
