@@ -1,0 +1,204 @@
+"""A generated codebook -> a compact listing under the token budget.
+
+A codebook-generation job has codes but no coded responses, so there is nothing to count: the
+listing is the categories in the provider's order with their codes, each with its id (the handle
+the same provider uses in coded results), its definition and its sentiment where the provider gave
+them. The header says how many codes carry each, so a missing definition is visible as missing.
+
+Budget: definitions are shortened first, then labels, then the page holds fewer codes; the codes
+not shown are counted ("+N more codes in M categories") with the cursor that continues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from ..models import Codebook, CodebookCategory, CodebookCode
+from ..quoting import clean_label, handle, plain, plain_id, quote
+from ..summary import Summary, decode_cursor, drop_none, encode_cursor, largest_fitting
+from ..tokens import MIN_TOKENS
+
+PAGE_CAP = 80
+NO_COUNTS = (
+    "a codebook-generation job produces the codebook only; no responses were coded with it, so there "
+    "are no counts (coding jobs that use it are read with get_coding_results)"
+)
+
+
+class CodebookCodeOut(BaseModel):
+    code_id: str
+    name: str
+    definition: str | None = None
+    sentiment: str | None = None
+
+
+class CodebookCategoryOut(BaseModel):
+    category_id: str | None = None
+    label: str | None = None
+    codes_total: int
+    codes: list[CodebookCodeOut]
+
+
+class CodebookOut(BaseModel):
+    question_text: str | None = None
+    codes_total: int
+    categories_total: int
+    uncategorised: int
+    with_definition: int
+    with_sentiment: int
+    offset: int
+    categories: list[CodebookCategoryOut]
+    codes_omitted: int | None = None
+    categories_omitted: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    definition_chars: int = 200
+    label_chars: int = 80
+    meta_chars: int = 120
+
+
+LADDER = (Detail(), Detail(100, 60, 80), Detail(50, 40, 60), Detail(0, 24, 30))
+
+Entry = tuple[CodebookCategory, CodebookCode]
+
+
+def _entries(cb: Codebook) -> list[Entry]:
+    return [(cat, code) for cat in cb.categories for code in cat.codes]
+
+
+def _header(cb: Codebook, d: Detail, lines: list[str]) -> dict:
+    lines.append(f"# Codebook (job {handle(cb.job_id)})")
+    facts = [f"**Provider:** {clean_label(cb.provider, 20)}", f"**Kind:** {clean_label(cb.kind, 30)}"]
+    if cb.completed_at:
+        facts.append(f"**Completed:** {cb.completed_at.isoformat(timespec='seconds')}")
+    lines.append(" · ".join(facts))
+    if cb.question_text:
+        lines.append(f"**Question:** {quote(cb.question_text, d.meta_chars)}")
+    codes = _entries(cb)
+    named = [c for c in cb.categories if c.category_id is not None]
+    loose = sum(len(c.codes) for c in cb.categories if c.category_id is None)
+    with_def = sum(1 for _, c in codes if c.definition)
+    with_sent = sum(1 for _, c in codes if c.sentiment)
+    loose_text = f" (+{loose:,} without a category)" if loose else ""
+    lines.append(
+        f"**Codes:** {len(codes) - loose:,} in {len(named):,} categories{loose_text} · "
+        f"definitions on {with_def:,} · sentiment on {with_sent:,}"
+    )
+    lines.append(f"**Note:** {NO_COUNTS}.")
+    return {
+        "question_text": plain(cb.question_text, d.meta_chars) if cb.question_text else None,
+        "codes_total": len(codes),
+        "categories_total": len(named),
+        "uncategorised": loose,
+        "with_definition": with_def,
+        "with_sentiment": with_sent,
+    }
+
+
+def _code(code: CodebookCode, d: Detail) -> tuple[str, dict]:
+    line = f"- **{clean_label(code.name, d.label_chars)}** {handle(code.code_id)}"
+    if code.sentiment:
+        line += f" · {clean_label(code.sentiment, 20)}"
+    if code.definition and d.definition_chars:
+        line += f" — {quote(code.definition, d.definition_chars)}"
+    entry = {
+        "code_id": plain_id(code.code_id),
+        "name": plain(code.name, d.label_chars),
+        "definition": plain(code.definition, d.definition_chars)
+        if code.definition and d.definition_chars
+        else None,
+        "sentiment": plain(code.sentiment, 20) if code.sentiment else None,
+    }
+    return line, drop_none(entry)
+
+
+def render(cb: Codebook, d: Detail, offset: int, k: int, scope: str) -> Summary:
+    lines: list[str] = []
+    book = _header(cb, d, lines)
+    entries = _entries(cb)
+    shown = entries[offset : offset + k]
+    cats: list[dict] = []
+    current: CodebookCategory | None = None
+    for cat, code in shown:
+        if cat is not current:
+            current = cat
+            label = clean_label(cat.label, d.label_chars) if cat.label else "(no category)"
+            ident = f" {handle(cat.category_id)}" if cat.category_id else ""
+            cont = " (continued)" if cat.codes[0] is not code else ""
+            n = len(cat.codes)
+            lines += ["", f"## {label}{ident}{cont} — {n:,} code{'' if n == 1 else 's'}"]
+            cats.append(
+                drop_none(
+                    {
+                        "category_id": plain_id(cat.category_id) if cat.category_id else None,
+                        "label": plain(cat.label, d.label_chars) if cat.label else None,
+                        "codes_total": len(cat.codes),
+                        "codes": [],
+                    }
+                )
+            )
+        line, entry = _code(code, d)
+        lines.append(line)
+        cats[-1]["codes"].append(entry)
+    book.update(offset=offset, categories=cats)
+    data: dict = {
+        "job_id": plain_id(cb.job_id),
+        "provider": plain(cb.provider, 20),
+        "kind": plain(cb.kind, 30),
+        "mode": "codebook",
+        "completed_at": cb.completed_at.isoformat(timespec="seconds") if cb.completed_at else None,
+    }
+    rest = entries[offset + len(shown) :]
+    if not entries:
+        lines += ["", "The codebook is empty."]
+        data["note"] = "empty codebook"
+    elif rest:
+        n_cats = len({id(cat) for cat, _ in rest})
+        book.update(codes_omitted=len(rest), categories_omitted=n_cats)
+        lines.append("")
+        if shown:
+            cursor = encode_cursor(scope, offset + len(shown))
+            data["next_cursor"] = cursor
+            lines.append(
+                f"+{len(rest):,} more codes in {n_cats:,} categories — call again with the same job_id "
+                f"and cursor=`{cursor}`."
+            )
+        else:
+            lines.append(f"+{len(rest):,} more codes — they do not fit in this max_tokens; raise max_tokens.")
+    data["codebook"] = drop_none(book)
+    return Summary("\n".join(lines).strip() + "\n", drop_none(data))
+
+
+def summarise_codebook(cb: Codebook, *, max_tokens: int = 3000, cursor: str | None = None) -> Summary:
+    """One budget-fitted page of ``cb``: most detail first, then fewer codes per page."""
+    max_tokens = max(MIN_TOKENS, int(max_tokens))
+    scope = f"codebook|{cb.job_id}"
+    total = len(_entries(cb))
+    offset = decode_cursor(cursor, scope, total)
+    cap = min(PAGE_CAP, total - offset)
+    for n, d in enumerate(LADDER):
+        found = largest_fitting(lambda k, d=d: render(cb, d, offset, k, scope), min(1, cap), cap, max_tokens)
+        if found and (found[0] >= min(10, cap) or n == len(LADDER) - 1):
+            return found[1]
+    tiny = Detail(0, 12, 12)
+    found = largest_fitting(lambda k: render(cb, tiny, offset, k, scope), 0, cap, max_tokens)
+    return found[1] if found else _minimal(cb, max_tokens)
+
+
+def _minimal(cb: Codebook, max_tokens: int) -> Summary:
+    text = (
+        f"# Codebook (job {handle(cb.job_id)})\n**Codes:** {cb.codes:,}. The codebook does not fit in "
+        f"max_tokens={max_tokens}; call again with a larger max_tokens.\n"
+    )
+    data = {
+        "job_id": plain_id(cb.job_id),
+        "provider": plain(cb.provider, 20),
+        "kind": plain(cb.kind, 30),
+        "mode": "codebook",
+        "note": "did not fit max_tokens",
+    }
+    return Summary(text, data)
