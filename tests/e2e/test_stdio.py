@@ -21,7 +21,14 @@ from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
 SCRIPT = Path(sys.executable).with_name("survey-jobs-mcp")
-TOOLS = {"list_jobs", "get_job", "get_coding_results", "get_quality_results"}
+TOOLS = {
+    "list_jobs",
+    "get_job",
+    "get_coding_results",
+    "get_quality_results",
+    "compare_coding_results",
+    "export_results",
+}
 
 
 def _first(sb: Sandbox, **match: str) -> str:

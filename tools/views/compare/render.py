@@ -33,13 +33,14 @@ class Detail:
     text_chars: int = 80
     meta_chars: int = 60
     clean: CleanDetail = CLEAN_LADDER[0]
+    unmatched: int = 10
 
 
 LADDER = (
     Detail(),
-    Detail(28, 50, 40, CLEAN_LADDER[1]),
-    Detail(18, 30, 30, CLEAN_LADDER[2]),
-    Detail(12, 0, 20, CLEAN_LADDER[3]),
+    Detail(28, 50, 40, CLEAN_LADDER[1], 5),
+    Detail(18, 30, 30, CLEAN_LADDER[2], 3),
+    Detail(12, 0, 20, CLEAN_LADDER[3], 1),
 )
 
 
@@ -70,7 +71,7 @@ def _header(p: Page, d: Detail, lines: list[str]) -> dict:
     cmp = p.comparison
     job_text, job = _job_part(cmp.job, d)
     base_text, baseline = _job_part(cmp.baseline, d)
-    lines.append(f"# Coding comparison — job {handle(cmp.job.results.job_id)} vs baseline")
+    lines.append("# Coding comparison — job vs baseline")
     lines.append(f"**Job:** {job_text}")
     lines.append(f"**Baseline:** {base_text}")
     lines.append(f"**Test:** {TEST_RULE}.")
@@ -129,7 +130,7 @@ def _questions(cmp: Comparison, d: Detail, nq: int, lines: list[str], data: dict
     for side, qss in (("job", cmp.job_only), ("baseline", cmp.baseline_only)):
         if not qss:
             continue
-        shown = qss[: max(1, nq)]
+        shown = qss[: d.unmatched]
         names = ", ".join(
             f"{handle(q.question_id)}"
             + (f" {clean_label(q.question.question_text, d.text_chars)}" if d.text_chars else "")
@@ -172,7 +173,7 @@ def _change(c: Change, d: Detail) -> tuple[str, dict]:
     entry = {
         "question_id": plain_id(c.question.job.question_id),
         "code_id": plain_id(c.job.code_id),
-        "baseline_code_id": plain_id(c.baseline.code_id),
+        "baseline_code_id": plain_id(c.baseline.code_id) if c.baseline.code_id != c.job.code_id else None,
         "path": path,
         "count": t.count,
         "base": t.base,
@@ -185,7 +186,7 @@ def _change(c: Change, d: Detail) -> tuple[str, dict]:
         "significant": t.significant,
         "tested": t.tested,
     }
-    return row, entry
+    return row, drop_none(entry)
 
 
 def _one_sided(o: OneSided, d: Detail) -> tuple[str, dict]:
@@ -231,10 +232,13 @@ def _items(p: Page, items: list[Item], d: Detail, lines: list[str], data: dict) 
             "dropped_codes": sum(1 for i in rest if isinstance(i, OneSided) and i.side == "dropped"),
         }
         data["omitted"] = omitted
-        what = (
-            f"+{omitted['changes']:,} more changes ({omitted['significant']:,} significant), "
-            f"+{omitted['new_codes']:,} new codes, +{omitted['dropped_codes']:,} dropped codes not shown"
-        )
+        parts = []
+        if omitted["changes"]:
+            parts.append(f"+{omitted['changes']:,} more changes ({omitted['significant']:,} significant)")
+        for key, name in (("new_codes", "new codes"), ("dropped_codes", "dropped codes")):
+            if omitted[key]:
+                parts.append(f"+{omitted[key]:,} {name}")
+        what = ", ".join(parts) + " not shown"
         lines.append("")
         if items:
             cursor = encode_cursor(p.scope, p.offset + len(items))

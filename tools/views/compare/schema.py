@@ -49,7 +49,7 @@ class UnmatchedOut(BaseModel):
 class ChangeOut(BaseModel):
     question_id: str
     code_id: str
-    baseline_code_id: str
+    baseline_code_id: str | None = Field(None, description="The baseline's code id, when it differs.")
     path: list[str] = Field(description="Labels from the top-level code down to this code.")
     count: int
     base: int

@@ -68,5 +68,5 @@ def fmt_p(p: float | None) -> str:
 
 
 def round_p(p: float | None) -> float | None:
-    """The p-value in the structured channel: four decimals (1e-4 is far below any threshold in use)."""
-    return None if p is None else round(p, 4)
+    """The p-value in the structured channel: three significant figures (so 2.3e-12 stays visible)."""
+    return None if p is None else float(f"{p:.3g}")
