@@ -11,7 +11,7 @@ from mcp.server.mcpserver import Context
 
 from ..errors import InvalidInput
 from ..quoting import handle
-from ..summary import Summary
+from ..render import Summary
 from ..views.codebook import summarise_codebook
 from .runtime import results_index, state
 

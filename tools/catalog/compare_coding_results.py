@@ -8,9 +8,9 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from ..coding_summary import build_coding_index
 from ..tokens import DEFAULT_TOKENS
 from ..views.cleaning import no_match_error, sample_ids
+from ..views.coding import build_coding_index
 from ..views.compare import CompareOut, summarise_comparison
 from .exclusion import Exclude, ExcludeFlaggedIn, cleaned, exclusion
 from .runtime import Cursor, JobId, MaxTokens, result, results_index, state

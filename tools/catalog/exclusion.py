@@ -13,10 +13,10 @@ import anyio
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from ..coding_summary import CodingIndex, build_coding_index
 from ..errors import InvalidInput, WrongJobKind
-from ..quality_summary import QualityIndex, build_quality_index
 from ..views.cleaning import Cleaning, Exclusion, describe_cleaning, exclusion_from, filter_results
+from ..views.coding import CodingIndex, build_coding_index
+from ..views.quality import QualityIndex, build_quality_index
 from .runtime import results_index, state
 
 ExcludeFlaggedIn = Annotated[

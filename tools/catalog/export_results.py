@@ -10,8 +10,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from ..coding_summary import build_coding_index
 from ..views.cleaning import no_match_error, sample_ids
+from ..views.coding import build_coding_index
 from ..views.export import ExportOut, export_summary, plan_export, write_export
 from .exclusion import Exclude, ExcludeFlaggedIn, cleaned, quality_verdicts
 from .runtime import JobId, progress, result, results_index, state

@@ -21,13 +21,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ..coding_summary import CodingIndex
 from ..errors import InvalidInput
 from ..models import CodeNode, CodingResults, QuestionCoding
-from ..quality_summary import FLAG_RULE, REMOVABLE_RULE, QualityIndex
 from ..quoting import clean_label, handle, plain, plain_id
-from ..summary import Summary
+from ..render import Summary
 from ..tokens import MIN_TOKENS, structured_tokens, text_tokens
+from .coding import CodingIndex
+from .quality import QualityIndex
+from .quality.parts import FLAG_RULE, REMOVABLE_RULE
 
 Rule = Literal["likely_removable", "flagged"]
 RULE_TEXT: dict[str, str] = {"likely_removable": REMOVABLE_RULE, "flagged": FLAG_RULE}

@@ -17,10 +17,20 @@ from pydantic import BaseModel
 
 from ..models import Codebook, CodebookCategory, CodebookCode
 from ..quoting import clean_label, handle, plain, plain_id, quote
-from ..summary import Summary, decode_cursor, drop_none, encode_cursor, largest_fitting
+from ..render import (
+    Summary,
+    decode_cursor,
+    drop_none,
+    emergency,
+    encode_cursor,
+    fit_ladder,
+    heading,
+    largest_fitting,
+)
 from ..tokens import MIN_TOKENS
 
 PAGE_CAP = 80
+TITLE = "Codebook"
 NO_COUNTS = (
     "a codebook-generation job produces the codebook only; no responses were coded with it, so there "
     "are no counts (coding jobs that use it are read with get_coding_results)"
@@ -71,7 +81,7 @@ def _entries(cb: Codebook) -> list[Entry]:
 
 
 def _header(cb: Codebook, d: Detail, lines: list[str]) -> dict:
-    lines.append(f"# Codebook (job {handle(cb.job_id)})")
+    lines.append(heading(TITLE, cb.job_id, None, 0))
     facts = [f"**Provider:** {clean_label(cb.provider, 20)}", f"**Kind:** {clean_label(cb.kind, 30)}"]
     if cb.completed_at:
         facts.append(f"**Completed:** {cb.completed_at.isoformat(timespec='seconds')}")
@@ -180,25 +190,14 @@ def summarise_codebook(cb: Codebook, *, max_tokens: int = 3000, cursor: str | No
     total = len(_entries(cb))
     offset = decode_cursor(cursor, scope, total)
     cap = min(PAGE_CAP, total - offset)
-    for n, d in enumerate(LADDER):
-        found = largest_fitting(lambda k, d=d: render(cb, d, offset, k, scope), min(1, cap), cap, max_tokens)
-        if found and (found[0] >= min(10, cap) or n == len(LADDER) - 1):
-            return found[1]
-    tiny = Detail(0, 12, 12)
-    found = largest_fitting(lambda k: render(cb, tiny, offset, k, scope), 0, cap, max_tokens)
-    return found[1] if found else _minimal(cb, max_tokens)
-
-
-def _minimal(cb: Codebook, max_tokens: int) -> Summary:
-    text = (
-        f"# Codebook (job {handle(cb.job_id)})\n**Codes:** {cb.codes:,}. The codebook does not fit in "
-        f"max_tokens={max_tokens}; call again with a larger max_tokens.\n"
+    found = fit_ladder(
+        LADDER, lambda d, k: render(cb, d, offset, k, scope), min(1, cap), cap, max_tokens, want=min(10, cap)
     )
-    data = {
-        "job_id": plain_id(cb.job_id),
-        "provider": plain(cb.provider, 20),
-        "kind": plain(cb.kind, 30),
-        "mode": "codebook",
-        "note": "did not fit max_tokens",
-    }
-    return Summary(text, data)
+    if found is not None:
+        return found
+    tiny = Detail(0, 12, 12)
+    smallest = largest_fitting(lambda k: render(cb, tiny, offset, k, scope), 0, cap, max_tokens)
+    if smallest is not None:
+        return smallest[1]
+    data = {"job_id": plain_id(cb.job_id), "provider": plain(cb.provider, 20), "kind": plain(cb.kind, 30)}
+    return emergency(TITLE, cb.job_id, f"**Codes:** {cb.codes:,}", max_tokens, data | {"mode": "codebook"})

@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from ...coding_summary import CodingIndex
-from ...summary import Summary, decode_cursor
+from ...render import Summary, decode_cursor
 from ...tokens import MIN_TOKENS
 from ..cleaning import Cleaning
+from ..coding import CodingIndex
 from .build import build_comparison
 from .render import Page, fit_page
 from .schema import CompareOut

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ...coding_summary import CodingIndex, NodeStat, QuestionStat
 from ...errors import InvalidInput
 from ...quoting import clean_label, handle
+from ..coding.index import CodingIndex, NodeStat, QuestionStat
 from .match import CodeMatch, QuestionPair, match_codes, match_questions
 from .stats import ShareTest, share_test
 

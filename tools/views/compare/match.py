@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from ...coding_summary import CodingIndex, NodeStat, QuestionStat
+from ..coding.index import CodingIndex, NodeStat, QuestionStat
 
 MatchedBy = Literal["id", "text", "id_text_differs"]
 

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...coding_summary import COUNT_RULE, CodingIndex, NodeStat
 from ...quoting import clean_label, handle, plain, plain_id
-from ...summary import Summary, drop_none, encode_cursor, largest_fitting, pct
+from ...render import Summary, drop_none, emergency, encode_cursor, fit_ladder, largest_fitting, pct
 from ..cleaning import CLEAN_LADDER, CleanDetail, Cleaning, cleaning_block
+from ..coding.index import CodingIndex, NodeStat
+from ..coding.parts import COUNT_RULE
 from .build import Change, Comparison, Item, OneSided
 from .match import label_path
 from .stats import ALPHA, MIN_BASE, TEST_NAME, TEST_RULE, fmt_p, round_p
 
 PAGE_CAP = 60
+TITLE = "Coding comparison"
 COUNTING = f"{COUNT_RULE}; shares of each question's base; differences in percentage points (job − baseline)"
 MATCHED_BY = {"id": "same id", "text": "same wording", "id_text_differs": "same id, wording differs"}
 
@@ -71,7 +73,7 @@ def _header(p: Page, d: Detail, lines: list[str]) -> dict:
     cmp = p.comparison
     job_text, job = _job_part(cmp.job, d)
     base_text, baseline = _job_part(cmp.baseline, d)
-    lines.append("# Coding comparison — job vs baseline")
+    lines.append(f"# {TITLE} — job vs baseline")
     lines.append(f"**Job:** {job_text}")
     lines.append(f"**Baseline:** {base_text}")
     lines.append(f"**Test:** {TEST_RULE}.")
@@ -270,24 +272,18 @@ def fit_page(p: Page, max_tokens: int) -> Summary:
     remaining = len(p.comparison.items) - p.offset
     cap = min(PAGE_CAP, remaining)
     nq = len(p.comparison.questions)
-    for n, d in enumerate(LADDER):
-        found = largest_fitting(lambda k, d=d: render_page(p, d, k, nq), min(1, cap), cap, max_tokens)
-        if found and (found[0] >= min(10, cap) or n == len(LADDER) - 1):
-            return found[1]
-    d = LADDER[-1]
-    found = largest_fitting(lambda q: render_page(p, d, 0, q), 0, nq, max_tokens)
-    return found[1] if found else minimal(p, max_tokens)
+    found = fit_ladder(
+        LADDER, lambda d, k: render_page(p, d, k, nq), min(1, cap), cap, max_tokens, want=min(10, cap)
+    )
+    if found is not None:
+        return found
+    smallest = largest_fitting(lambda q: render_page(p, LADDER[-1], 0, q), 0, nq, max_tokens)
+    return smallest[1] if smallest else minimal(p, max_tokens)
 
 
 def minimal(p: Page, max_tokens: int) -> Summary:
-    """The smallest valid answer (never over 300 tokens, whatever the upstream strings)."""
+    """The smallest valid answer (never over 300 tokens, whatever the upstream strings are)."""
     cmp = p.comparison
-    text = (
-        f"# Coding comparison — job {handle(cmp.job.results.job_id)} vs baseline "
-        f"{handle(cmp.baseline.results.job_id)}\n**Matched questions:** {len(cmp.questions):,} · "
-        f"**Items:** {len(cmp.items):,}. This does not fit in max_tokens={max_tokens}; call again with a "
-        "larger max_tokens or a question_id.\n"
-    )
     _, job = _job_part(cmp.job, Detail(8, 0, 8))
     _, baseline = _job_part(cmp.baseline, Detail(8, 0, 8))
     data = {
@@ -297,6 +293,9 @@ def minimal(p: Page, max_tokens: int) -> Summary:
         "counting": COUNT_RULE,
         "total_items": len(cmp.items),
         "offset": p.offset,
-        "note": "did not fit max_tokens",
     }
-    return Summary(text, data)
+    facts = (
+        f"**Baseline:** {handle(cmp.baseline.results.job_id)} · **Matched questions:** "
+        f"{len(cmp.questions):,} · **Items:** {len(cmp.items):,}"
+    )
+    return emergency(TITLE, cmp.job.results.job_id, facts, max_tokens, data, narrower=" or a question_id")

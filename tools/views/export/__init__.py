@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ...errors import InvalidInput
 from ...quoting import clean_label, handle, plain, plain_id
-from ...summary import Summary, drop_none
+from ...render import Summary, drop_none
 from ..cleaning import CleanDetail, CleaningOut, cleaning_block
 from .csv_writer import write_csv
 from .files import prepare_folder, reserved, safe_part

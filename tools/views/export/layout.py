@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ...coding_summary import CodingIndex, NodeStat, QuestionStat
-from ...quality_summary import QualityIndex
 from ...quoting import plain
+from ..coding.index import CodingIndex, NodeStat, QuestionStat
+from ..quality import QualityIndex
 
 BASE_COLUMNS = ("respondent_id", "question_id", "answer")
 QUALITY_COLUMNS = ("demerit", "likely_removable", "flagged_issues")

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from ...coding_summary import COUNT_RULE, CodingIndex
-from ...quality_summary import QualityIndex
-from ...summary import pct
+from ...render import pct
 from ..cleaning import RULE_TEXT, Cleaning
+from ..coding import CodingIndex
+from ..coding.parts import COUNT_RULE
+from ..quality import QualityIndex
 from .layout import QuestionTable, question_tables
 
 Format = Literal["xlsx", "csv"]
@@ -75,7 +76,7 @@ def summary_facts(plan: ExportPlan) -> list[tuple[str, object]]:
         ("Text cells", TEXT_CELLS),
     ]
     if r.failure:
-        facts.append(("Partial failure", f"{r.failure.code}: {r.failure.message}"))
+        facts.append(("Failed part", f"{r.failure.code}: {r.failure.message}"))
     c = plan.cleaning
     if c is not None:
         e = c.exclusion
