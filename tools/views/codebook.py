@@ -11,6 +11,7 @@ not shown are counted ("+N more codes in M categories") with the cursor that con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -80,14 +81,29 @@ def _entries(cb: Codebook) -> list[Entry]:
     return [(cat, code) for cat in cb.categories for code in cat.codes]
 
 
-def _header(cb: Codebook, d: Detail, lines: list[str]) -> dict:
+class Texts:
+    """Cleaned strings of one ``summarise_codebook`` call: the budget search renders the same text
+    at the same length many times, and cleaning a long definition is the expensive part."""
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[Callable[[str, int], str], str, int], str] = {}
+
+    def __call__(self, fn: Callable[[str, int], str], text: str, chars: int) -> str:
+        key = (fn, text, chars)
+        value = self._done.get(key)
+        if value is None:
+            value = self._done[key] = fn(text, chars)
+        return value
+
+
+def _header(cb: Codebook, d: Detail, lines: list[str], t: Texts) -> dict:
     lines.append(heading(TITLE, cb.job_id, None, 0))
     facts = [f"**Provider:** {clean_label(cb.provider, 20)}", f"**Kind:** {clean_label(cb.kind, 30)}"]
     if cb.completed_at:
         facts.append(f"**Completed:** {cb.completed_at.isoformat(timespec='seconds')}")
     lines.append(" · ".join(facts))
     if cb.question_text:
-        lines.append(f"**Question:** {quote(cb.question_text, d.meta_chars)}")
+        lines.append(f"**Question:** {t(quote, cb.question_text, d.meta_chars)}")
     codes = _entries(cb)
     named = [c for c in cb.categories if c.category_id is not None]
     loose = sum(len(c.codes) for c in cb.categories if c.category_id is None)
@@ -100,7 +116,7 @@ def _header(cb: Codebook, d: Detail, lines: list[str]) -> dict:
     )
     lines.append(f"**Note:** {NO_COUNTS}.")
     return {
-        "question_text": plain(cb.question_text, d.meta_chars) if cb.question_text else None,
+        "question_text": t(plain, cb.question_text, d.meta_chars) if cb.question_text else None,
         "codes_total": len(codes),
         "categories_total": len(named),
         "uncategorised": loose,
@@ -109,26 +125,26 @@ def _header(cb: Codebook, d: Detail, lines: list[str]) -> dict:
     }
 
 
-def _code(code: CodebookCode, d: Detail) -> tuple[str, dict]:
-    line = f"- **{clean_label(code.name, d.label_chars)}** {handle(code.code_id)}"
+def _code(code: CodebookCode, d: Detail, t: Texts) -> tuple[str, dict]:
+    line = f"- **{t(clean_label, code.name, d.label_chars)}** {handle(code.code_id)}"
     if code.sentiment:
-        line += f" · {clean_label(code.sentiment, 20)}"
-    if code.definition and d.definition_chars:
-        line += f" — {quote(code.definition, d.definition_chars)}"
+        line += f" · {t(clean_label, code.sentiment, 20)}"
+    with_definition = bool(code.definition and d.definition_chars)
+    if with_definition:
+        line += f" — {t(quote, code.definition, d.definition_chars)}"
     entry = {
         "code_id": plain_id(code.code_id),
-        "name": plain(code.name, d.label_chars),
-        "definition": plain(code.definition, d.definition_chars)
-        if code.definition and d.definition_chars
-        else None,
-        "sentiment": plain(code.sentiment, 20) if code.sentiment else None,
+        "name": t(plain, code.name, d.label_chars),
+        "definition": t(plain, code.definition, d.definition_chars) if with_definition else None,
+        "sentiment": t(plain, code.sentiment, 20) if code.sentiment else None,
     }
     return line, drop_none(entry)
 
 
-def render(cb: Codebook, d: Detail, offset: int, k: int, scope: str) -> Summary:
+def render(cb: Codebook, d: Detail, offset: int, k: int, scope: str, t: Texts | None = None) -> Summary:
+    t = Texts() if t is None else t
     lines: list[str] = []
-    book = _header(cb, d, lines)
+    book = _header(cb, d, lines, t)
     entries = _entries(cb)
     shown = entries[offset : offset + k]
     cats: list[dict] = []
@@ -136,7 +152,7 @@ def render(cb: Codebook, d: Detail, offset: int, k: int, scope: str) -> Summary:
     for cat, code in shown:
         if cat is not current:
             current = cat
-            label = clean_label(cat.label, d.label_chars) if cat.label else "(no category)"
+            label = t(clean_label, cat.label, d.label_chars) if cat.label else "(no category)"
             ident = f" {handle(cat.category_id)}" if cat.category_id else ""
             cont = " (continued)" if cat.codes[0] is not code else ""
             n = len(cat.codes)
@@ -145,13 +161,13 @@ def render(cb: Codebook, d: Detail, offset: int, k: int, scope: str) -> Summary:
                 drop_none(
                     {
                         "category_id": plain_id(cat.category_id) if cat.category_id else None,
-                        "label": plain(cat.label, d.label_chars) if cat.label else None,
+                        "label": t(plain, cat.label, d.label_chars) if cat.label else None,
                         "codes_total": len(cat.codes),
                         "codes": [],
                     }
                 )
             )
-        line, entry = _code(code, d)
+        line, entry = _code(code, d, t)
         lines.append(line)
         cats[-1]["codes"].append(entry)
     book.update(offset=offset, categories=cats)
@@ -190,13 +206,19 @@ def summarise_codebook(cb: Codebook, *, max_tokens: int = 3000, cursor: str | No
     total = len(_entries(cb))
     offset = decode_cursor(cursor, scope, total)
     cap = min(PAGE_CAP, total - offset)
+    texts = Texts()
     found = fit_ladder(
-        LADDER, lambda d, k: render(cb, d, offset, k, scope), min(1, cap), cap, max_tokens, want=min(10, cap)
+        LADDER,
+        lambda d, k: render(cb, d, offset, k, scope, texts),
+        min(1, cap),
+        cap,
+        max_tokens,
+        want=min(10, cap),
     )
     if found is not None:
         return found
     tiny = Detail(0, 12, 12)
-    smallest = largest_fitting(lambda k: render(cb, tiny, offset, k, scope), 0, cap, max_tokens)
+    smallest = largest_fitting(lambda k: render(cb, tiny, offset, k, scope, texts), 0, cap, max_tokens)
     if smallest is not None:
         return smallest[1]
     data = {"job_id": plain_id(cb.job_id), "provider": plain(cb.provider, 20), "kind": plain(cb.kind, 30)}

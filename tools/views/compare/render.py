@@ -277,8 +277,15 @@ def fit_page(p: Page, max_tokens: int) -> Summary:
     )
     if found is not None:
         return found
-    smallest = largest_fitting(lambda q: render_page(p, LADDER[-1], 0, q), 0, nq, max_tokens)
-    return smallest[1] if smallest else minimal(p, max_tokens)
+    # The question map alone overflows: cut it (the cut is counted) to make room for items.
+    d = LADDER[-1]
+    for want in (min(5, cap), min(1, cap)):
+        fitted = largest_fitting(lambda q, want=want: render_page(p, d, want, q), 0, nq, max_tokens)
+        if fitted is not None:
+            q = fitted[0]
+            more = largest_fitting(lambda k, q=q: render_page(p, d, k, q), want, cap, max_tokens)
+            return more[1] if more else fitted[1]
+    return minimal(p, max_tokens)
 
 
 def minimal(p: Page, max_tokens: int) -> Summary:
