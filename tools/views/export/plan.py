@@ -120,8 +120,8 @@ def codebook_rows(plan: ExportPlan) -> list[tuple[object, ...]]:
                     c.name,
                     c.stat.code_id,
                     node.label,
-                    c.parent_id or "",
-                    node.bucket or "",
+                    c.parent_id,
+                    node.bucket,
                     c.stat.count,
                     pct(c.stat.count, t.qs.base),
                 )
