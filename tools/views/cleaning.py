@@ -235,6 +235,22 @@ def cleaning_block(c: Cleaning, d: CleanDetail, prefix: str = "") -> tuple[list[
     e = c.exclusion
     rule = RULE_TEXT[e.rule]
     after = c.respondents - c.excluded
+    if c.matched == 0:  # (a comparison's other job): one line, nothing changed
+        data = {
+            "quality_job_id": plain_id(e.quality_job_id),
+            "rule": e.rule,
+            "rule_text": rule,
+            "joined_on": JOIN,
+            "respondents": c.respondents,
+            "matched": 0,
+            "excluded": 0,
+            "respondents_after": after,
+        }
+        line = (
+            f"**{prefix}Cleaning:** none of its {c.respondents:,} respondents were scored by data-quality "
+            f"job {handle(e.quality_job_id)} (joined on {JOIN}); nothing excluded."
+        )
+        return [line], data
     lines = [
         f"**{prefix}Cleaning:** without respondents that data-quality job {handle(e.quality_job_id)} marks "
         f"{e.rule.replace('_', ' ')} ({rule}); joined on {JOIN}.",

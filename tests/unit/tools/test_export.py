@@ -246,3 +246,22 @@ def test_csv_text_guard() -> None:
         "'@x",
         "?",
     ]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_every_hostile_answer_is_written_as_text(tmp_path: Path, fmt: str) -> None:
+    answers = {f"h{i:02d}": h for i, h in enumerate(HOSTILE)}
+    q = QuestionCoding("Q1", HOSTILE[3], [node(1, HOSTILE[12], list(answers))], answers, False)
+    r = CodingResults(JOB, "aftercare", "coding", HOSTILE[8], NOW, [q])
+    out = write_export(plan_export(build_coding_index(r), None, None, fmt, NOW), tmp_path, lambda *a: None)
+    if fmt == "csv":
+        with open(out.files[0].path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert len(rows) == 1 + len(HOSTILE)
+        assert {row[0]: row[2] for row in rows[1:]} == {k: csv_text(v) for k, v in answers.items()}
+        return
+    wb = openpyxl.load_workbook(out.files[0].path)
+    cells = [row for row in wb["Q1"].iter_rows(min_row=2)]
+    assert len(cells) == len(HOSTILE)
+    assert all(row[2].data_type == "s" or row[2].value is None for row in cells)
+    assert wb["Q1"]["D1"].value == "01 | a | b | |---|---| | 1 | 2 |"  # a label on one line, as text

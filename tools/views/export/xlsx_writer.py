@@ -64,6 +64,8 @@ class _Sheet:
 def write_xlsx(plan: ExportPlan, fh: BinaryIO, path: str, progress: Progress) -> tuple[WrittenFile, int]:
     """Write the workbook to ``fh``; (what was written, text cells cut to the Excel limit)."""
     wb = xlsxwriter.Workbook(fh, OPTIONS)
+    # The export time, not the wall clock: the same export gives the same file.
+    wb.set_properties({"created": plan.now.replace(tzinfo=None), "comments": "survey-jobs-mcp export"})
     summary = _Sheet(wb.add_worksheet("Summary"))
     for key, value in summary_facts(plan):
         summary.write([key, value])
