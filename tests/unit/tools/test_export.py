@@ -19,7 +19,7 @@ from survey_jobs_mcp.tools.views.export.cells import XLSX_MAX_CHARS, csv_text
 from survey_jobs_mcp.tools.views.export.files import safe_part
 from survey_jobs_mcp.tools.views.export.layout import rows as layout_rows
 from survey_jobs_mcp.tools.views.export.sheets import sheet_names
-from survey_jobs_mcp.tools.views.export.xlsx_writer import EXCEL_MAX_ROWS, check_limits
+from survey_jobs_mcp.tools.views.export.xlsx_writer import EXCEL_MAX_ROWS, MAX_CELLS, check_limits
 from tests.hostile import HOSTILE
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
@@ -215,6 +215,15 @@ def test_excel_row_limit_is_refused_with_the_alternative(tmp_path: Path) -> None
     with pytest.raises(InvalidInput, match='Use format="csv" instead'):
         write_export(p, tmp_path, lambda *a: None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_xlsx_too_big_to_write_in_time_is_refused() -> None:
+    p = plan()
+    for t in p.tables:  # 8 and 4 columns: 12,000,168 cells in all, every sheet under Excel's row limit
+        t.respondents.extend(f"z{i}" for i in range(1_000_000))
+    assert MAX_CELLS == 12_000_000
+    assert "it would be 12,000,168 cells" in (check_limits(p) or "")
+    assert check_limits(plan()) is None
 
 
 def test_answer_states_path_rows_columns_bytes(tmp_path: Path) -> None:
