@@ -17,15 +17,10 @@ from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
-Compare two completed coding jobs (e.g. this wave against last wave), of either provider or one \
-of each: questions matched by id (same provider) or wording, codes matched by label within their \
-parent (case, spacing and punctuation ignored).
-Per matched code: respondents and share of the base in each job, the difference in percentage \
-points, and a two-sided pooled two-proportion z-test (significant at 95% only when both bases are \
-at least 30). Significant changes first, then the largest differences; then codes only in the job \
-(new) and only in the baseline (dropped), with counts. Unmatched questions are listed by name.
-question_id (a question of job_id) limits it to one question; pass next_cursor as cursor for more.
-exclude_flagged_in=<data-quality job id> compares both jobs without the respondents it flags."""
+Compare two finished coding jobs (e.g. two waves; either provider, or one of each) code by code: \
+each job's respondents and share, the difference in points and a two-sided pooled two-proportion \
+z-test (significant at 95% only when both bases are >= 30), significant changes first; then codes \
+only in one job. Questions match by id or wording, codes by label within their parent."""
 
 
 async def compare_coding_results(
@@ -34,8 +29,7 @@ async def compare_coding_results(
     baseline_job_id: Annotated[
         str,
         Field(
-            description="The coding job to compare against (e.g. the previous wave); same id formats as "
-            "job_id.",
+            description="The job to compare against (e.g. the previous wave).",
             min_length=1,
             max_length=100,
         ),

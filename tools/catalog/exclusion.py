@@ -22,18 +22,14 @@ from .runtime import results_index, state
 ExcludeFlaggedIn = Annotated[
     str | None,
     Field(
-        description="An Aftercare data-quality job id: leave out the respondents it flags (joined on the "
-        "respondent id, Aftercare's responseIdentifier) and recompute every count and base.",
+        description="A data-quality job id: leave out the respondents it flags (same respondent ids).",
         min_length=1,
         max_length=100,
     ),
 ]
 Exclude = Annotated[
     Literal["likely_removable", "flagged"],
-    Field(
-        description="Which respondents exclude_flagged_in leaves out: likely_removable (demerit >= 60 or "
-        "issues on >= 2 answers) or flagged (any issue at all)."
-    ),
+    Field(description="Which of them: likely_removable or any flagged."),
 ]
 
 

@@ -18,15 +18,10 @@ from .runtime import JobId, progress, result, results_index, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
-Export a completed coding job's respondent-level coded data to a new file in the export folder \
-(SURVEY_JOBS_EXPORT_DIR; default: a survey-jobs folder in Downloads). It never overwrites a file.
-One row per respondent per question: respondent id, question id, answer, then one 0/1 column per \
-code (nets and leaves, named by tree position so they sort as the tree). xlsx: one sheet per \
-question plus Summary and Codebook (code id, label, parent, count, share) sheets; csv: one UTF-8 \
-file per question. Answers are written as text, never as formulas.
-exclude_flagged_in=<data-quality job id> leaves out the respondents it flags (exclude: \
-likely_removable or flagged) and adds demerit, likely_removable and flagged_issues columns.
-Returns the absolute path(s), rows, columns and file size."""
+Write a finished coding job's respondent-level data to a new file in the export folder (never \
+overwrites): one row per respondent per question with the answer and a 0/1 column per code (nets \
+and leaves, in tree order). xlsx adds Summary and Codebook sheets; csv is one UTF-8 file per \
+question. Returns the path(s), rows, columns and size."""
 
 ANNOTATIONS = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
@@ -39,7 +34,7 @@ async def export_results(
     job_id: JobId,
     format: Annotated[
         Literal["xlsx", "csv"],
-        Field(description="xlsx: one workbook; csv: one UTF-8 file per question."),
+        Field(description="xlsx or csv"),
     ] = "xlsx",
     exclude_flagged_in: ExcludeFlaggedIn = None,
     exclude: Exclude = "likely_removable",

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from ..errors import CodebookOnly
 from ..tokens import DEFAULT_TOKENS
-from ..views.cleaning import CleaningOut, no_match_error, sample_ids, with_cleaning
-from ..views.codebook import CodebookOut
+from ..views.cleaning import CleaningField, no_match_error, sample_ids, with_cleaning
+from ..views.codebook import CodebookField
 from ..views.coding import CodingSummaryOut, build_coding_index, summarise_coding
 from .codebook import codebook_summary
 from .exclusion import Exclude, ExcludeFlaggedIn, cleaned, exclusion
@@ -31,8 +31,8 @@ changed. On a codebook_generation job: its codebook (categories, codes, definiti
 class CodingResultsOut(CodingSummaryOut):
     """The coding summary, plus the cleaning header and the codebook view this tool can also return."""
 
-    cleaning: CleaningOut | None = None
-    codebook: CodebookOut | None = None
+    cleaning: CleaningField | None = None
+    codebook: CodebookField | None = None
 
 
 async def get_coding_results(

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import WithJsonSchema
 
 from ..errors import InvalidInput
 from ..models import CodeNode, CodingResults, QuestionCoding
@@ -27,6 +27,7 @@ from ..quoting import clean_label, handle, plain, plain_id
 from ..render import Summary
 from ..tokens import MIN_TOKENS, structured_tokens, text_tokens
 from .coding import CodingIndex
+from .lean import OutModel, inline
 from .quality import QualityIndex
 from .quality.parts import FLAG_RULE, REMOVABLE_RULE
 
@@ -191,33 +192,34 @@ def describe_cleaning(before: CodingIndex, after: CodingIndex, exclusion: Exclus
 # ---- rendering ----------------------------------------------------------------------------------
 
 
-class BaseChangeOut(BaseModel):
+class BaseChangeOut(OutModel):
     question_id: str
     before: int
     after: int
 
 
-class MovedOut(BaseModel):
+class MovedOut(OutModel):
     question_id: str
     code_id: str
     label: str
     before_pct: float
     after_pct: float
-    diff_pts: float
 
 
-class CleaningOut(BaseModel):
+class CleaningOut(OutModel):
     quality_job_id: str
     rule: str
-    rule_text: str
-    joined_on: str
     respondents: int
     matched: int
     excluded: int
-    respondents_after: int
-    bases: list[BaseChangeOut] | None = None
+    bases: list[inline(BaseChangeOut)] | None = None
     bases_omitted: int | None = None
-    moved: list[MovedOut] | None = None
+    moved: list[inline(MovedOut)] | None = None
+
+
+CleaningField = Annotated[CleaningOut, WithJsonSchema({"type": "object"})]
+"""How other answers embed the cleaning facts: validated against ``CleaningOut``, published as an
+object (its fields are named in the text, and the full shape would double a tool's schema)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +241,9 @@ def cleaning_block(c: Cleaning, d: CleanDetail, prefix: str = "") -> tuple[list[
         data = {
             "quality_job_id": plain_id(e.quality_job_id),
             "rule": e.rule,
-            "rule_text": rule,
-            "joined_on": JOIN,
             "respondents": c.respondents,
             "matched": 0,
             "excluded": 0,
-            "respondents_after": after,
         }
         line = (
             f"**{prefix}Cleaning:** none of its {c.respondents:,} respondents were scored by data-quality "
@@ -260,12 +259,9 @@ def cleaning_block(c: Cleaning, d: CleanDetail, prefix: str = "") -> tuple[list[
     data: dict = {
         "quality_job_id": plain_id(e.quality_job_id),
         "rule": e.rule,
-        "rule_text": rule,
-        "joined_on": JOIN,
         "respondents": c.respondents,
         "matched": c.matched,
         "excluded": c.excluded,
-        "respondents_after": after,
     }
     shown = c.bases[: d.bases]
     if shown:
@@ -290,7 +286,6 @@ def cleaning_block(c: Cleaning, d: CleanDetail, prefix: str = "") -> tuple[list[
                 "label": plain(m.label, d.label_chars),
                 "before_pct": round(m.before, 1),
                 "after_pct": round(m.after, 1),
-                "diff_pts": round(m.delta, 1),
             }
             for m in moved
         ]

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import WithJsonSchema
 
 from ..models import Codebook, CodebookCategory, CodebookCode
 from ..quoting import clean_label, handle, plain, plain_id, quote
@@ -29,6 +30,7 @@ from ..render import (
     largest_fitting,
 )
 from ..tokens import MIN_TOKENS
+from .lean import OutModel, inline
 
 PAGE_CAP = 80
 TITLE = "Codebook"
@@ -38,21 +40,21 @@ NO_COUNTS = (
 )
 
 
-class CodebookCodeOut(BaseModel):
+class CodebookCodeOut(OutModel):
     code_id: str
     name: str
     definition: str | None = None
     sentiment: str | None = None
 
 
-class CodebookCategoryOut(BaseModel):
+class CodebookCategoryOut(OutModel):
     category_id: str | None = None
     label: str | None = None
     codes_total: int
-    codes: list[CodebookCodeOut]
+    codes: list[inline(CodebookCodeOut)]
 
 
-class CodebookOut(BaseModel):
+class CodebookOut(OutModel):
     question_text: str | None = None
     codes_total: int
     categories_total: int
@@ -60,9 +62,14 @@ class CodebookOut(BaseModel):
     with_definition: int
     with_sentiment: int
     offset: int
-    categories: list[CodebookCategoryOut]
+    categories: list[inline(CodebookCategoryOut)]
     codes_omitted: int | None = None
     categories_omitted: int | None = None
+
+
+CodebookField = Annotated[CodebookOut, WithJsonSchema({"type": "object"})]
+"""How ``get_coding_results`` publishes it: validated against ``CodebookOut``, advertised as an
+object (a codebook answer is one mode of a tool whose schema is sized for coded results)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,7 @@ def test_block_states_quality_job_rule_matched_excluded_and_bases() -> None:
     assert "**Base:** `Q1` 10 → 8 · `Q2` 3 → 2" in s.text
     assert "Gibberish `2` 30.0% → 12.5% (-17.5 pts)" in s.text
     cl = s.structured["cleaning"]
-    assert (cl["respondents"], cl["matched"], cl["excluded"], cl["respondents_after"]) == (10, 5, 2, 8)
+    assert (cl["respondents"], cl["matched"], cl["excluded"]) == (10, 5, 2)
     assert cl["bases"] == [
         {"question_id": "Q1", "before": 10, "after": 8},
         {"question_id": "Q2", "before": 3, "after": 2},

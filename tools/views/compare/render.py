@@ -21,7 +21,7 @@ from ..coding.index import CodingIndex, NodeStat
 from ..coding.parts import COUNT_RULE
 from .build import Change, Comparison, Item, OneSided
 from .match import label_path
-from .stats import ALPHA, MIN_BASE, TEST_NAME, TEST_RULE, fmt_p, round_p
+from .stats import MIN_BASE, TEST_RULE, fmt_p, round_p
 
 PAGE_CAP = 60
 TITLE = "Coding comparison"
@@ -86,7 +86,7 @@ def _header(p: Page, d: Detail, lines: list[str]) -> dict:
     return {
         "job": drop_none(job),
         "baseline": drop_none(baseline),
-        "test": {"name": TEST_NAME, "alpha": ALPHA, "min_base": MIN_BASE, "rule": TEST_RULE},
+        "test": TEST_RULE,
         "counting": COUNTING,
         "question_id": plain_id(cmp.question_id) if cmp.question_id else None,
     }
@@ -110,7 +110,6 @@ def _questions(cmp: Comparison, d: Detail, nq: int, lines: list[str], data: dict
             {
                 "question_id": plain_id(pair.job.question_id),
                 "baseline_question_id": plain_id(pair.baseline.question_id),
-                "question_text": plain(pair.job.question.question_text, max(d.text_chars, 20)),
                 "matched_by": pair.matched_by,
                 "base": pair.job.base,
                 "baseline_base": pair.baseline.base,
@@ -128,7 +127,7 @@ def _questions(cmp: Comparison, d: Detail, nq: int, lines: list[str], data: dict
         )
         data["questions_omitted"] = len(cmp.questions) - nq
     data["questions"] = out
-    unmatched: dict[str, list[dict]] = {}
+    unmatched: list[dict] = []
     for side, qss in (("job", cmp.job_only), ("baseline", cmp.baseline_only)):
         if not qss:
             continue
@@ -140,8 +139,9 @@ def _questions(cmp: Comparison, d: Detail, nq: int, lines: list[str], data: dict
         )
         more = f", +{len(qss) - len(shown):,} more" if len(qss) > len(shown) else ""
         lines.append(f"- Only in the {side}: {names}{more}")
-        unmatched[side] = [
+        unmatched += [
             {
+                "side": side,
                 "question_id": plain_id(q.question_id),
                 "question_text": plain(q.question.question_text, max(d.text_chars, 20)),
             }
@@ -178,15 +178,13 @@ def _change(c: Change, d: Detail) -> tuple[str, dict]:
         "baseline_code_id": plain_id(c.baseline.code_id) if c.baseline.code_id != c.job.code_id else None,
         "path": path,
         "count": t.count,
-        "base": t.base,
         "pct": pct(t.count, t.base),
         "baseline_count": t.baseline_count,
-        "baseline_base": t.baseline_base,
         "baseline_pct": pct(t.baseline_count, t.baseline_base),
         "diff_pts": round(t.diff, 1),
         "p_value": round_p(t.p_value),
         "significant": t.significant,
-        "tested": t.tested,
+        "untested": None if t.tested else True,
     }
     return row, drop_none(entry)
 
@@ -196,6 +194,7 @@ def _one_sided(o: OneSided, d: Detail) -> tuple[str, dict]:
     qid = (o.question.job if o.side == "new" else o.question.baseline).question_id
     line = f"- {handle(qid)} {path_text} — {o.stat.count:,} ({pct(o.stat.count, o.base):.1f}%)"
     return line, {
+        "side": o.side,
         "question_id": plain_id(qid),
         "code_id": plain_id(o.stat.code_id),
         "path": path,
@@ -214,30 +213,35 @@ def _items(p: Page, items: list[Item], d: Detail, lines: list[str], data: dict) 
         lines.append("|---|---|---|---|---|---|---|")
         lines.extend(row for row, _ in changes)
         data["changes"] = [e for _, e in changes]
-    for side, title, key in (
-        ("new", "New codes (only in the job)", "new_codes"),
-        ("dropped", "Dropped codes (only in the baseline)", "dropped_codes"),
+    unmatched: list[dict] = []
+    for side, title in (
+        ("new", "New codes (only in the job)"),
+        ("dropped", "Dropped codes (only in the baseline)"),
     ):
         group = [_one_sided(i, d) for i in items if isinstance(i, OneSided) and i.side == side]
         if group:
             lines += ["", f"## {title}", *(line for line, _ in group)]
-            data[key] = [e for _, e in group]
+            unmatched += [e for _, e in group]
+    if unmatched:
+        data["unmatched_codes"] = unmatched
     rest = p.comparison.items[p.offset + len(items) :]
     data["total_items"] = len(p.comparison.items)
     data["offset"] = p.offset
     if rest:
         more_changes = [i for i in rest if isinstance(i, Change)]
         omitted = {
-            "changes": len(more_changes),
-            "significant": sum(1 for c in more_changes if c.test.significant),
-            "new_codes": sum(1 for i in rest if isinstance(i, OneSided) and i.side == "new"),
-            "dropped_codes": sum(1 for i in rest if isinstance(i, OneSided) and i.side == "dropped"),
+            "omitted_changes": len(more_changes),
+            "omitted_significant": sum(1 for c in more_changes if c.test.significant),
+            "omitted_new": sum(1 for i in rest if isinstance(i, OneSided) and i.side == "new"),
+            "omitted_dropped": sum(1 for i in rest if isinstance(i, OneSided) and i.side == "dropped"),
         }
-        data["omitted"] = omitted
+        data.update(omitted)
         parts = []
-        if omitted["changes"]:
-            parts.append(f"+{omitted['changes']:,} more changes ({omitted['significant']:,} significant)")
-        for key, name in (("new_codes", "new codes"), ("dropped_codes", "dropped codes")):
+        if more_changes:
+            parts.append(
+                f"+{len(more_changes):,} more changes ({omitted['omitted_significant']:,} significant)"
+            )
+        for key, name in (("omitted_new", "new codes"), ("omitted_dropped", "dropped codes")):
             if omitted[key]:
                 parts.append(f"+{omitted[key]:,} {name}")
         what = ", ".join(parts) + " not shown"
@@ -296,7 +300,7 @@ def minimal(p: Page, max_tokens: int) -> Summary:
     data = {
         "job": drop_none(job | {"survey": None}),
         "baseline": drop_none(baseline | {"survey": None}),
-        "test": {"name": TEST_NAME, "alpha": ALPHA, "min_base": MIN_BASE, "rule": TEST_RULE},
+        "test": TEST_RULE,
         "counting": COUNT_RULE,
         "total_items": len(cmp.items),
         "offset": p.offset,

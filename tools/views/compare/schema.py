@@ -1,97 +1,84 @@
-"""Output schema of ``compare_coding_results`` (the structured channel; the text carries the same facts)."""
+"""Output schema of ``compare_coding_results`` (the structured channel; the text carries the same facts).
+
+Sized like the other tools' schemas (see ``tools.views.lean``): row shapes inline, no prose where a
+name says it, and ``required`` lists only what identifies a row and its counts.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from ..cleaning import CleaningOut
+from ..cleaning import CleaningField
+from ..lean import OutModel, inline
 
 
-class JobOut(BaseModel):
+class JobOut(OutModel):
     job_id: str
     provider: str
     kind: str
     survey: str | None = None
     completed_at: str | None = None
-    cleaning: CleaningOut | None = None
+    cleaning: CleaningField | None = None
 
 
-class TestOut(BaseModel):
-    name: str
-    alpha: float
-    min_base: int
-    rule: str
-
-
-class QuestionPairOut(BaseModel):
+class QuestionPairOut(OutModel):
     question_id: str
     baseline_question_id: str
-    question_text: str
-    matched_by: str = Field(description="id, text, or id_text_differs (same id, different wording).")
+    matched_by: str = Field(description="id, text or id_text_differs")
     base: int
     baseline_base: int
-    codes_matched: int
-    codes_new: int
-    codes_dropped: int
-    significant: int
+    codes_matched: int | None = None
+    codes_new: int | None = None
+    codes_dropped: int | None = None
+    significant: int | None = None
 
 
-class QuestionRef(BaseModel):
+class UnmatchedQuestionOut(OutModel):
+    side: str
     question_id: str
-    question_text: str
+    question_text: str | None = None
 
 
-class UnmatchedOut(BaseModel):
-    job: list[QuestionRef] = Field(default_factory=list)
-    baseline: list[QuestionRef] = Field(default_factory=list)
-
-
-class ChangeOut(BaseModel):
+class ChangeOut(OutModel):
     question_id: str
     code_id: str
-    baseline_code_id: str | None = Field(None, description="The baseline's code id, when it differs.")
-    path: list[str] = Field(description="Labels from the top-level code down to this code.")
+    baseline_code_id: str | None = None
+    path: list[str] | None = None
     count: int
-    base: int
-    pct: float
+    pct: float | None = None
     baseline_count: int
-    baseline_base: int
-    baseline_pct: float
-    diff_pts: float = Field(description="Share in the job minus share in the baseline, percentage points.")
+    baseline_pct: float | None = None
+    diff_pts: float
     p_value: float | None = None
     significant: bool
-    tested: bool = Field(description="Both bases are at least min_base.")
+    untested: bool | None = None
 
 
-class OneSidedOut(BaseModel):
+class UnmatchedCodeOut(OutModel):
+    side: str = Field(description="new or dropped")
     question_id: str
     code_id: str
-    path: list[str]
+    path: list[str] | None = None
     count: int
-    pct: float
+    pct: float | None = None
 
 
-class OmittedOut(BaseModel):
-    changes: int
-    significant: int
-    new_codes: int
-    dropped_codes: int
-
-
-class CompareOut(BaseModel):
+class CompareOut(OutModel):
     job: JobOut
     baseline: JobOut
-    test: TestOut
+    test: str
     counting: str
     question_id: str | None = None
-    questions: list[QuestionPairOut] = Field(default_factory=list)
+    questions: list[inline(QuestionPairOut)] | None = None
     questions_omitted: int | None = None
-    unmatched_questions: UnmatchedOut | None = None
-    total_items: int
-    offset: int
-    changes: list[ChangeOut] = Field(default_factory=list)
-    new_codes: list[OneSidedOut] = Field(default_factory=list)
-    dropped_codes: list[OneSidedOut] = Field(default_factory=list)
-    omitted: OmittedOut | None = None
+    unmatched_questions: list[inline(UnmatchedQuestionOut)] | None = None
+    total_items: int | None = None
+    offset: int | None = None
+    changes: list[inline(ChangeOut)] | None = None
+    unmatched_codes: list[inline(UnmatchedCodeOut)] | None = None
+    omitted_changes: int | None = None
+    omitted_significant: int | None = None
+    omitted_new: int | None = None
+    omitted_dropped: int | None = None
     next_cursor: str | None = None
     note: str | None = None

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ...errors import InvalidInput
 from ...quoting import clean_label, handle, plain, plain_id
 from ...render import Summary, drop_none
 from ..cleaning import CleanDetail, CleaningOut, cleaning_block
+from ..lean import OutModel, inline
 from .csv_writer import write_csv
 from .files import prepare_folder, reserved, safe_part
 from .plan import ExportPlan, ExportResult, Format, Progress, plan_export
@@ -63,36 +64,36 @@ def write_export(plan: ExportPlan, folder: Path, progress: Progress) -> ExportRe
 # ---- the tool's answer ------------------------------------------------------------------------
 
 
-class SheetOut(BaseModel):
+class SheetOut(OutModel):
     name: str
     question_id: str | None = None
     rows: int
     columns: int
 
 
-class ExportFileOut(BaseModel):
-    path: str = Field(description="Absolute path of the written file.")
+class ExportFileOut(OutModel):
+    path: str
     bytes: int
     question_id: str | None = None
     rows: int
     columns: int
-    sheets: list[SheetOut] | None = None
+    sheets: list[inline(SheetOut)] | None = None
 
 
-class ExportOut(BaseModel):
+class ExportOut(OutModel):
     job_id: str
     provider: str
     kind: str
     format: str
     folder: str
-    files: list[ExportFileOut]
+    files: list[inline(ExportFileOut)]
     files_omitted: int | None = None
-    rows: int = Field(description="Data rows written: one per respondent per question.")
-    columns: int = Field(description="Columns of the widest question table.")
+    rows: int
+    columns: int = Field(description="of the widest question table")
     bytes: int
     questions: int
     truncated_cells: int | None = None
-    cleaning: CleaningOut | None = None
+    cleaning: inline(CleaningOut) | None = None
     note: str
 
 
