@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
 
@@ -69,6 +70,7 @@ class AppState:
     tz: tzinfo
     clock: Callable[[], datetime] = _utc_now
     indexes: IndexCache = field(default_factory=IndexCache)
+    export_dir: Path = field(default_factory=lambda: Settings().export_path)
 
     def now(self) -> datetime:
         return self.clock()
@@ -120,7 +122,13 @@ def build_server(
                     adapters[name] = package.create(http, store=store, now=clock)
                 source = JobService(adapters, store=store, on_status_change=events.jobs_changed)
                 logger.info("survey-jobs-mcp %s ready (data dir %s)", __version__, settings.data_dir)
-                live.state = AppState(source=source, store=store, tz=tz or local_tz(), clock=clock)
+                live.state = AppState(
+                    source=source,
+                    store=store,
+                    tz=tz or local_tz(),
+                    clock=clock,
+                    export_dir=settings.export_path,
+                )
                 try:
                     yield live.state
                 finally:

@@ -54,6 +54,7 @@ async def _run(out: TextIO) -> int:
                     {"job_id": quality, "issue_type": "llm_generated", "max_tokens": 1000},
                 ),
             ]
+        calls += _research_calls(rows)
         calls.append(("get_job", {"job_id": "../etc/passwd"}))
 
         server = build_server(emb.settings, env=emb.env)
@@ -103,6 +104,28 @@ async def _prompt_and_resource(
         resource = await client.read_resource(uri)
         text = "\n".join(getattr(c, "text", "") for c in resource.contents)
         out.write(f"\n{'=' * 100}\n>>> resource {uri}\n{'-' * 100}\n{text}\n")
+
+
+def _research_calls(rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Two waves compared, themes without junk respondents, a generated codebook, an Excel export."""
+    tracker = [r for r in rows if r["survey"] == "BRAND-TRACKER-2026"]
+    waves = [r["id"] for r in tracker if r["kind"] == "coding"]
+    quality = _first(tracker, kind="data_quality")
+    codebook = _first(tracker, kind="codebook_generation")
+    calls: list[tuple[str, dict[str, Any]]] = []
+    if len(waves) == 2:
+        baseline, wave = waves
+        calls.append(
+            ("compare_coding_results", {"job_id": wave, "baseline_job_id": baseline, "max_tokens": 1500})
+        )
+        if quality:
+            calls += [
+                ("get_coding_results", {"job_id": wave, "exclude_flagged_in": quality, "max_tokens": 1500}),
+                ("export_results", {"job_id": wave, "exclude_flagged_in": quality}),
+            ]
+    if codebook:
+        calls.append(("get_coding_results", {"job_id": codebook, "max_tokens": 1200}))
+    return calls
 
 
 def _top_code(structured: dict[str, Any] | None) -> str | None:

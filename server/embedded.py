@@ -8,10 +8,12 @@ tracked (Aftercare has no list endpoint, so this is how they show up in ``list_j
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from .providers.registry import PROVIDER_INFO
 from .sandbox import Sandbox, SandboxServer
@@ -37,6 +39,9 @@ def embedded_sandbox(*, seed: int = 7, sandbox: Sandbox | None = None) -> Iterat
                 "AFTERCARE_BASE_URL": srv.aftercare_url,
                 "SURVEYCODER_BASE_URL": srv.surveycoder_url,
                 "SURVEY_JOBS_DATA_DIR": tmp,
+                # Exports of sandbox data go to the throw-away folder unless the user chose a folder.
+                "SURVEY_JOBS_EXPORT_DIR": os.environ.get("SURVEY_JOBS_EXPORT_DIR")
+                or str(Path(tmp) / "exports"),
             }
         )
         track_sandbox_jobs(settings, sb)

@@ -18,7 +18,14 @@ import anyio
 
 from survey_jobs_mcp.tools.errors import SurveyJobsError, UpstreamError
 from survey_jobs_mcp.tools.ids import JobIds
-from survey_jobs_mcp.tools.models import CodingResults, Job, NormalizedStatus, Provider, QualityReport
+from survey_jobs_mcp.tools.models import (
+    Codebook,
+    CodingResults,
+    Job,
+    NormalizedStatus,
+    Provider,
+    QualityReport,
+)
 from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn
 
 from . import result_codec
@@ -124,6 +131,12 @@ class JobService:
         report = await adapter.quality_report(job_id, progress)
         self._cache_later(job_id, "quality", result_codec.encode_quality, report)
         return report
+
+    async def get_codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
+        # Not cached in the store: a codebook is one small body, read once per server (the tools
+        # keep it in their in-memory index cache).
+        adapter, job_id = self._route(job_id)
+        return await adapter.codebook(job_id, progress)
 
     # ---------------------------------------------------------------- result cache
     async def _cached(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:

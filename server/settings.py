@@ -48,6 +48,8 @@ class Settings:
     key_cache_seconds: float = 60.0
     # Local result cache (terminal job results), least-recently-used rows evicted beyond this.
     cache_max_bytes: int = 200 * 1024 * 1024
+    export_dir: Path | None = None
+    """Where ``export_results`` writes (``SURVEY_JOBS_EXPORT_DIR``); None = ``default_export_dir``."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, platform: str | None = None) -> Settings:
@@ -59,17 +61,23 @@ class Settings:
             if data_dir_raw
             else default_data_dir(env, platform or sys.platform)
         )
+        export_raw = (env.get("SURVEY_JOBS_EXPORT_DIR") or "").strip()
         return cls(
             base_urls={
                 name: _base_url(env, info.base_url_env, info.default_base_url)
                 for name, info in PROVIDER_INFO.items()
             },
             data_dir=data_dir,
+            export_dir=Path(export_raw).expanduser() if export_raw else default_export_dir(env, data_dir),
         )
 
     @property
     def store_path(self) -> Path:
         return self.data_dir / "store.sqlite3"
+
+    @property
+    def export_path(self) -> Path:
+        return self.export_dir or default_export_dir(os.environ, self.data_dir)
 
     def base_url(self, provider: str) -> str:
         try:
@@ -105,3 +113,20 @@ def default_data_dir(env: Mapping[str, str], platform: str) -> Path:
     xdg = env.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
     return base / APP_DIR_NAME
+
+
+EXPORT_DIR_NAME = "survey-jobs"
+
+
+def default_export_dir(env: Mapping[str, str], data_dir: Path) -> Path:
+    """``survey-jobs`` in the user's Downloads folder when one exists, else ``<data dir>/exports``.
+
+    Downloads is where a researcher looks for a file an app made; the folder is not created here
+    (only when an export is written), so an unused setting leaves no trace.
+    """
+    home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
+    xdg = env.get("XDG_DOWNLOAD_DIR")
+    downloads = Path(xdg) if xdg and Path(xdg).is_absolute() else home / "Downloads"
+    if downloads.is_dir():
+        return downloads / EXPORT_DIR_NAME
+    return data_dir / "exports"

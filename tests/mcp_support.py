@@ -69,6 +69,7 @@ class Harness:
                     "AFTERCARE_BASE_URL": srv.aftercare_url,
                     "SURVEYCODER_BASE_URL": srv.surveycoder_url,
                     "SURVEY_JOBS_DATA_DIR": str(data_dir),
+                    "SURVEY_JOBS_EXPORT_DIR": str(data_dir / "exports"),
                 }
             ),
             backoff_base=0.01,

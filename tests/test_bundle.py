@@ -30,7 +30,14 @@ from survey_jobs_mcp.server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "bundle"
-TOOLS = ["list_jobs", "get_job", "get_coding_results", "get_quality_results"]
+TOOLS = [
+    "list_jobs",
+    "get_job",
+    "get_coding_results",
+    "get_quality_results",
+    "compare_coding_results",
+    "export_results",
+]
 needs_npx = pytest.mark.skipif(shutil.which("npx") is None, reason="npx (Node.js) is not on PATH")
 
 
@@ -65,7 +72,7 @@ def packed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "manifest: current (4 tools, 3 prompts)"
+    assert lines[0] == "manifest: current (6 tools, 3 prompts)"
     assert lines[1] == "mcpb validate: ok"
     assert lines[2].startswith(f"mcpb pack: ok -> {out / 'survey-jobs-mcp-0.1.0.mcpb'} (")
     assert lines[3].startswith("archive: ok (")

@@ -48,3 +48,7 @@ class NotReady(SurveyJobsError):
 
 class StoreError(SurveyJobsError):
     """The local store (tracked jobs, cached results) failed at run time; the message says how to fix it."""
+
+
+class CodebookOnly(WrongJobKind):
+    """The job produced a codebook, not coded responses: read it with the codebook view."""

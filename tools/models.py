@@ -220,3 +220,43 @@ class QualityReport:
     survey: str | None
     respondents: list[RespondentQuality]
     failure: JobError | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Codebooks
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CodebookCode:
+    """One code of a generated codebook (no respondents: nothing has been coded with it yet)."""
+
+    code_id: str
+    name: str
+    definition: str | None = None
+    sentiment: str | None = None
+
+
+@dataclass(slots=True)
+class CodebookCategory:
+    """A net of a codebook; ``category_id`` is None for the codes that have no category."""
+
+    category_id: str | None
+    label: str | None
+    codes: list[CodebookCode]
+
+
+@dataclass(slots=True)
+class Codebook:
+    """What a codebook-generation job produced: categories and codes, in the provider's order."""
+
+    job_id: str
+    provider: Provider
+    kind: JobKind
+    completed_at: datetime | None
+    question_text: str | None
+    categories: list[CodebookCategory]
+
+    @property
+    def codes(self) -> int:
+        return sum(len(c.codes) for c in self.categories)

@@ -13,7 +13,16 @@ from datetime import datetime
 from typing import Protocol
 
 from .ids import JobIds
-from .models import CodingResults, Job, JobKind, NormalizedStatus, Provider, ProviderProfile, QualityReport
+from .models import (
+    Codebook,
+    CodingResults,
+    Job,
+    JobKind,
+    NormalizedStatus,
+    Provider,
+    ProviderProfile,
+    QualityReport,
+)
 
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
 """``await progress(done, total, message)``: forwarded to MCP progress notifications."""
@@ -83,6 +92,11 @@ class JobSource(Protocol):
 
     async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
         """Full data-quality report of a finished Aftercare data-quality job."""
+        ...
+
+    async def get_codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
+        """The codebook of a finished codebook-generation job (``get_coding_results`` on such a job
+        raises ``CodebookOnly``, which is how a tool knows to ask for this instead)."""
         ...
 
     async def known_jobs(self) -> list[KnownJob]:

@@ -15,7 +15,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from survey_jobs_mcp.tools.ids import IdFormat
-from survey_jobs_mcp.tools.models import CodingResults, Job, NormalizedStatus, ProviderProfile, QualityReport
+from survey_jobs_mcp.tools.models import (
+    Codebook,
+    CodingResults,
+    Job,
+    NormalizedStatus,
+    ProviderProfile,
+    QualityReport,
+)
 from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn
 
 if TYPE_CHECKING:
@@ -72,6 +79,10 @@ class ProviderAdapter(Protocol):
 
     async def quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
         """Full data-quality report of a finished data-quality job."""
+        ...
+
+    async def codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
+        """The codebook a finished codebook-generation job produced."""
         ...
 
 

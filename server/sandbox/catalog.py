@@ -18,6 +18,7 @@ from .coding_data import CodedQuestion, CodingData
 from .jobs import JobStore, SandboxJob
 from .quality_data import QualityData, generate_quality
 from .surveycoder_data import codebook_result, coding_result, det_uuid
+from .waves import seed_wave_jobs
 
 CODING_FAILURES = {
     "partial_failure": ("PROCESSING_ERROR", "Failed to process 2 of 3 questions"),
@@ -277,3 +278,5 @@ def seed_catalog(store: JobStore, seed: int, start: datetime, scale: int | None)
                 total=n,
             )
         )
+
+    seed_wave_jobs(store, seed, start)

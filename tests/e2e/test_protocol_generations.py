@@ -172,7 +172,7 @@ async def test_advertised_capabilities_answer(c: mcp.Client) -> None:
 async def test_every_tool(c: mcp.Client) -> None:
     listed = await c.call_tool("list_jobs", {"limit": 100})
     assert not listed.is_error, _text(listed)
-    assert listed.structured_content["total"] == len(SB.jobs()) == 19
+    assert listed.structured_content["total"] == len(SB.jobs()) == 24
     assert {j["id"] for j in listed.structured_content["jobs"]} == {r["id"] for r in SB.jobs()}
 
     job = await c.call_tool("get_job", {"job_id": DQ})

@@ -21,7 +21,14 @@ from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
 SCRIPT = Path(sys.executable).with_name("survey-jobs-mcp")
-TOOLS = {"list_jobs", "get_job", "get_coding_results", "get_quality_results"}
+TOOLS = {
+    "list_jobs",
+    "get_job",
+    "get_coding_results",
+    "get_quality_results",
+    "compare_coding_results",
+    "export_results",
+}
 
 
 def _first(sb: Sandbox, **match: str) -> str:
@@ -57,7 +64,9 @@ async def test_console_script_lists_tools_and_calls_each(
     async with Client(params, mode=mode) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert set(tools) == TOOLS
-        assert all(t.annotations.read_only_hint and t.annotations.open_world_hint for t in tools.values())
+        assert all(t.annotations.open_world_hint for t in tools.values())
+        writers = {name for name, t in tools.items() if not t.annotations.read_only_hint}
+        assert writers == {"export_results"}
 
         listed = await client.call_tool("list_jobs", {"provider": "surveycoder", "limit": 100})
         assert not listed.is_error, _text(listed)

@@ -53,7 +53,8 @@ async def test_misspelled_argument_names_the_closest_valid_one(h: Harness, mode:
         body = error_text(r, "get_coding_results")
         assert body == (
             "questionId is not an argument of get_coding_results: did you mean question_id? it takes "
-            "job_id, question_id, code_id, max_tokens, examples_per_code, cursor."
+            "job_id, question_id, code_id, max_tokens, examples_per_code, cursor, exclude_flagged_in, "
+            "exclude."
         )
         r = await c.call_tool("list_jobs", {"stauts": "failed", "limitt": 5, "zzz": 1})
         body = error_text(r, "list_jobs")

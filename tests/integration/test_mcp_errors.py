@@ -84,10 +84,10 @@ async def test_failed_job_has_no_results(h: Harness, provider, kind, status, too
         assert f"{code}: {message[:200]}" in msg
 
 
-async def test_codebook_generation_is_codebook_only(h: Harness):
+async def test_codebook_generation_takes_no_drill_down(h: Harness):
     job_id = h.job("surveycoder", "codebook_generation", "completed")
-    msg = err(await h.call("get_coding_results", {"job_id": job_id}), "get_coding_results")
-    assert "codebook_generation" in msg and "codebook only" in msg
+    msg = err(await h.call("get_coding_results", {"job_id": job_id, "code_id": "1"}), "get_coding_results")
+    assert "produced a codebook" in msg and "only job_id" in msg
 
 
 async def test_partial_failure_is_not_an_error(h: Harness):

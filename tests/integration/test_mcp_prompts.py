@@ -151,11 +151,11 @@ async def test_completion_offers_jobs_of_the_kind_newest_first(h: Harness):
     expected_coding = [j["id"] for j in jobs if j["kind"] in CODING_KINDS]
     assert coding.completion.values == expected_coding
     assert (
-        (coding.completion.total, coding.completion.has_more) == (len(expected_coding), False) == (13, False)
+        (coding.completion.total, coding.completion.has_more) == (len(expected_coding), False) == (16, False)
     )
     assert quality.completion.values == [j["id"] for j in jobs if j["kind"] == "data_quality"]
-    assert len(quality.completion.values) == 5
-    assert any_job.completion.values == [j["id"] for j in jobs] and len(jobs) == 19
+    assert len(quality.completion.values) == 6
+    assert any_job.completion.values == [j["id"] for j in jobs] and len(jobs) == 24
 
 
 async def test_completion_filters_by_the_typed_prefix_in_any_case(h: Harness):
@@ -169,7 +169,7 @@ async def test_completion_filters_by_the_typed_prefix_in_any_case(h: Harness):
     assert typed.completion.values == [
         j["id"] for j in jobs if j["provider"] == "surveycoder" and j["kind"] in CODING_KINDS
     ]
-    assert len(typed.completion.values) == 6  # the codebook_generation job has no coded responses
+    assert len(typed.completion.values) == 7  # the codebook_generation jobs have no coded responses
     assert one.completion.values == [CODING]
     assert none.completion.values == [] and none.completion.total == 0
 
@@ -197,7 +197,7 @@ async def test_completion_goes_on_without_a_failing_provider(h: Harness):
     async with h.client() as c:
         result = await c.complete(prompt_ref("summarise_coding_job"), {"name": "job_id", "value": ""})
     expected = {r["id"] for r in h.sb.jobs() if r["provider"] == "aftercare" and r["kind"] == "coding"}
-    assert set(result.completion.values) == expected and len(expected) == 7
+    assert set(result.completion.values) == expected and len(expected) == 9
 
 
 async def test_completion_reuses_the_recent_list_while_typing(h: Harness):

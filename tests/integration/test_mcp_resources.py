@@ -95,7 +95,7 @@ async def test_jobs_resource_is_the_full_list_jobs_view(h: Harness):
     async with h.client() as c:
         text = await read_text(c, JOBS)
         assert text == text_of(await c.call_tool("list_jobs", {"max_tokens": 12_000}))
-    assert "19 jobs — 3 queued, 3 running, 9 completed, 1 partially_failed, 3 failed" in text
+    assert "24 jobs — 3 queued, 3 running, 14 completed, 1 partially_failed, 3 failed" in text
     assert all(row["id"] in text for row in h.sb.jobs())
 
 

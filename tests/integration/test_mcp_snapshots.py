@@ -32,10 +32,19 @@ def no_leaks(h: Harness, content: str) -> None:
 async def test_tools_schema_snapshot(h: Harness):
     async with h.client() as c:
         tools = sorted((await c.list_tools()).tools, key=lambda t: t.name)
-    assert [t.name for t in tools] == ["get_coding_results", "get_job", "get_quality_results", "list_jobs"]
+    assert [t.name for t in tools] == [
+        "compare_coding_results",
+        "export_results",
+        "get_coding_results",
+        "get_job",
+        "get_quality_results",
+        "list_jobs",
+    ]
     for t in tools:
         a = t.annotations
-        assert (a.read_only_hint, a.open_world_hint, a.destructive_hint) == (True, True, False)
+        writes = t.name == "export_results"  # a new file each call: not read-only, not idempotent
+        assert (a.read_only_hint, a.open_world_hint, a.destructive_hint) == (not writes, True, False)
+        assert a.idempotent_hint is (not writes)
         assert t.title and t.description
         assert t.output_schema and t.output_schema.get("type") == "object"
         assert "ctx" not in t.input_schema.get("properties", {})

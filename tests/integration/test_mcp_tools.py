@@ -32,7 +32,7 @@ async def test_list_jobs_default_counts_match_sandbox(h: Harness):
     rows = h.sb.jobs()
     expected = Counter(normalized(row) for row in rows)
     assert {k: v for k, v in sc["counts"].items() if v} == dict(expected)
-    assert sc["total"] == len(rows) == 19
+    assert sc["total"] == len(rows) == 24
     assert sc["by_provider"] == dict(Counter(row["provider"] for row in rows))
     assert {j["id"] for j in sc["jobs"]} == {row["id"] for row in rows}
     by_id = {row["id"]: row for row in rows}
@@ -47,8 +47,8 @@ async def test_list_jobs_default_counts_match_sandbox(h: Harness):
     dated = [datetime.fromisoformat(j["dated_at"]) for j in sc["jobs"]]
     assert dated == sorted(dated, reverse=True)
     text = text_of(r)
-    assert "19 jobs — 3 queued, 3 running, 9 completed, 1 partially_failed, 3 failed" in text
-    assert "Aftercare 12, SurveyCoder 7" in text
+    assert "24 jobs — 3 queued, 3 running, 14 completed, 1 partially_failed, 3 failed" in text
+    assert "Aftercare 15, SurveyCoder 9" in text
     assert tokens(text) < 3000 and tokens(json.dumps(sc)) < 3000
 
 
@@ -127,15 +127,15 @@ async def test_list_jobs_limit_cursor_pages_all_once(h: Harness):
             r = await c.call_tool("list_jobs", args)
             assert r.is_error is False, text_of(r)
             sc = r.structured_content
-            assert sc["total"] == 19
+            assert sc["total"] == 24
             assert len(sc["jobs"]) <= 4
             seen += [j["id"] for j in sc["jobs"]]
             pages += 1
             cursor = sc.get("next_cursor")
             if not cursor:
                 break
-    assert pages == 5
-    assert len(seen) == len(set(seen)) == 19
+    assert pages == 6
+    assert len(seen) == len(set(seen)) == 24
     assert set(seen) == {row["id"] for row in h.sb.jobs()}
 
 
@@ -156,7 +156,7 @@ async def test_get_job_every_provider_kind_status(h: Harness):
             want_tool = "get_job"
             # A partially failed Aftercare coding job that kept only its error has nothing to read.
             has_results = row["status"] != "partial_failure"
-            if sc["status"] in ("completed", "partially_failed") and row["kind"] != "codebook_generation":
+            if sc["status"] in ("completed", "partially_failed"):
                 want_tool = NEXT_TOOL.get(row["kind"], "get_coding_results") if has_results else "get_job"
             if sc["status"] in ("completed", "partially_failed", "failed") and want_tool == "get_job":
                 # finished without results to summarise: no results tool is suggested

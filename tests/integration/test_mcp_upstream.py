@@ -108,7 +108,7 @@ async def test_list_jobs_survives_surveycoder_down(h: Harness):
     sc = r.structured_content
     want = {row["id"] for row in h.sb.jobs() if row["provider"] == "aftercare"}
     assert {j["id"] for j in sc["jobs"]} == want
-    assert sc["by_provider"] == {"aftercare": 12}
+    assert sc["by_provider"] == {"aftercare": 15}
     (failure,) = sc["failures"]
     assert failure["provider"] == "surveycoder" and "HTTP 503" in failure["message"]
     assert "SurveyCoder could not be read" in text_of(r)

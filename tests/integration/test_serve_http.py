@@ -47,7 +47,14 @@ INIT = {
     },
 }
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-TOOLS = {"list_jobs", "get_job", "get_coding_results", "get_quality_results"}
+TOOLS = {
+    "list_jobs",
+    "get_job",
+    "get_coding_results",
+    "get_quality_results",
+    "compare_coding_results",
+    "export_results",
+}
 
 
 @contextmanager

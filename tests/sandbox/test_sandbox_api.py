@@ -489,7 +489,7 @@ def test_surveycoder_list(sandbox: Sandbox, sc: httpx.Client) -> None:
     r = sc.get(JOBS)
     body = r.json()
     validate_sc(200, JOBS, body)
-    assert body["meta"]["count"] == len(body["data"]) == 7
+    assert body["meta"]["count"] == len(body["data"]) == 9
     created = [j["created_at"] for j in body["data"]]
     assert created == sorted(created, reverse=True)
     assert all("result" not in j and "error" not in j for j in body["data"])

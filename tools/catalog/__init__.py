@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from . import get_coding_results, get_job, get_quality_results, list_jobs
+from . import (
+    compare_coding_results,
+    export_results,
+    get_coding_results,
+    get_job,
+    get_quality_results,
+    list_jobs,
+)
 from .spec import ToolSpec
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -10,6 +17,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     get_job.SPEC,
     get_coding_results.SPEC,
     get_quality_results.SPEC,
+    compare_coding_results.SPEC,
+    export_results.SPEC,
 )
 
 SERVER_INSTRUCTIONS = """\

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
 
 import anyio
@@ -61,6 +62,8 @@ class ToolState(Protocol):
     source: JobSource
     indexes: IndexCache
     tz: tzinfo
+    export_dir: Path
+    """Where ``export_results`` writes new files (settings: ``SURVEY_JOBS_EXPORT_DIR``)."""
 
     def now(self) -> datetime: ...
 

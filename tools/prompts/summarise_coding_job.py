@@ -32,7 +32,8 @@ Steps:
 1. Call get_job(job_id="{job}"). If it is queued or running, report its status, progress and any \
 estimated finish, and stop. If it failed, report the error and stop. If it is a data-quality job, \
 say so and suggest the data_quality_report prompt instead; if it is a codebook_generation job, \
-say it holds a codebook only, with no coded responses.
+call get_coding_results(job_id="{job}") for its codebook, present its categories and codes (with \
+definitions where given) and say it has no coded responses, so no counts; then stop.
 2. Call get_coding_results(job_id="{job}") for the overview: every question with its base and \
 top themes.
 3. For the questions with the largest bases (at most three, or the ones the user asked about), \

@@ -25,6 +25,7 @@ from survey_jobs_mcp.tools.errors import (
     WrongJobKind,
 )
 from survey_jobs_mcp.tools.models import (
+    Codebook,
     CodingResults,
     Job,
     JobError,
@@ -306,6 +307,12 @@ class AftercareAdapter:
         pages = self._client.coding_result_pages(job_id, first)
         await consume_pipelined(pages, absorb, progress, "coding results from Aftercare")
         return results(completed_at[0] if completed_at else None)
+
+    async def codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
+        raise WrongJobKind(
+            f"Job {job_id} is an Aftercare job; Aftercare has no codebook-generation jobs (its code "
+            f'tree is part of the coding results: get_coding_results(job_id="{job_id}")).'
+        )
 
     async def quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
         tracked, first = await self.refresh(job_id)

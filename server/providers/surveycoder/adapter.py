@@ -10,8 +10,15 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from survey_jobs_mcp.tools.errors import JobNotFound, SurveyJobsError, UpstreamError, WrongJobKind
+from survey_jobs_mcp.tools.errors import (
+    CodebookOnly,
+    JobNotFound,
+    SurveyJobsError,
+    UpstreamError,
+    WrongJobKind,
+)
 from survey_jobs_mcp.tools.models import (
+    Codebook,
     CodingResults,
     Job,
     JobError,
@@ -92,10 +99,9 @@ class SurveyCoderAdapter:
         wire_job = await self._wire_job(job_id)
         job = job_of(wire_job)
         if job.kind == "codebook_generation":
-            raise WrongJobKind(
+            raise CodebookOnly(
                 f"Job {job_id} is a SurveyCoder codebook_generation job: it produces a codebook only, "
-                "with no coded responses to summarise. Use get_job for its status; coded results come "
-                "from one_call or auto_coding jobs."
+                f'with no coded responses. Read the codebook with get_coding_results(job_id="{job_id}").'
             )
         require_finished(job, "get_coding_results")
         result = self._client.coding_result(wire_job)
@@ -103,6 +109,18 @@ class SurveyCoderAdapter:
         return mapping.coding_results(
             job_id=job_id, kind=job.kind, completed_at=job.updated_at, result=result
         )
+
+    async def codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
+        wire_job = await self._wire_job(job_id)
+        job = job_of(wire_job)
+        if job.kind != "codebook_generation":
+            raise WrongJobKind(
+                f"Job {job_id} is a SurveyCoder {job.kind} job, not a codebook_generation job; its codes "
+                f'and counts are in get_coding_results(job_id="{job_id}").'
+            )
+        require_finished(job, "get_coding_results")
+        result = self._client.codebook_result(wire_job)
+        return mapping.codebook(job_id=job_id, kind=job.kind, completed_at=job.updated_at, result=result)
 
     async def quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
         raise WrongJobKind(

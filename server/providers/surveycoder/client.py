@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from ..transport import JsonGetter, contract_error, unexpected_status, validated
-from .wire import CodingResult, Job, JobEnvelope, JobListEnvelope, JobSummary
+from .wire import CodebookResult, CodingResult, Job, JobEnvelope, JobListEnvelope, JobSummary
 
 LABEL = "SurveyCoder"
 LIST_LIMIT = 100
@@ -38,3 +38,10 @@ class SurveyCoderClient:
             return CodingResult.model_validate(job.result or {})
         except ValidationError as exc:
             raise contract_error(LABEL, "coding result", exc, None) from None
+
+    @staticmethod
+    def codebook_result(job: Job) -> CodebookResult:
+        try:
+            return CodebookResult.model_validate(job.result or {})
+        except ValidationError as exc:
+            raise contract_error(LABEL, "codebook result", exc, None) from None

@@ -12,6 +12,9 @@ from __future__ import annotations
 from survey_jobs_mcp.tools.buckets import classify_bucket
 from survey_jobs_mcp.tools.models import (
     Assignment,
+    Codebook,
+    CodebookCategory,
+    CodebookCode,
     CodeNode,
     CodingResults,
     JobError,
@@ -19,7 +22,7 @@ from survey_jobs_mcp.tools.models import (
     QuestionCoding,
 )
 
-from .wire import CodingResult
+from .wire import CodebookResult, CodingResult
 
 SURVEYCODER_QUESTION_ID = "Q1"
 
@@ -94,4 +97,34 @@ def coding_results(
         failure=failure,
         has_sentiment=has_sentiment,
         has_confidence=has_confidence,
+    )
+
+
+def codebook(*, job_id: str, kind: JobKind, completed_at, result: CodebookResult) -> Codebook:
+    """A generated codebook: categories in first-seen order, codes in the provider's order.
+
+    Category handles are the ``cat:…`` keys the coded results of the same provider use, so a
+    category looks the same in a codebook and in a coding summary.
+    """
+    categories: dict[str | None, CodebookCategory] = {}
+    for entry in result.codebook:
+        key = _category_key(entry.category_id, entry.category) if entry.category else None
+        category = categories.get(key)
+        if category is None:
+            category = categories[key] = CodebookCategory(category_id=key, label=entry.category, codes=[])
+        category.codes.append(
+            CodebookCode(
+                code_id=entry.id, name=entry.name, definition=entry.definition, sentiment=entry.sentiment
+            )
+        )
+    ordered = [c for k, c in categories.items() if k is not None]
+    if None in categories:
+        ordered.append(categories[None])
+    return Codebook(
+        job_id=job_id,
+        provider="surveycoder",
+        kind=kind,
+        completed_at=completed_at,
+        question_text=result.question_text,
+        categories=ordered,
     )

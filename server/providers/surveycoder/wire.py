@@ -92,3 +92,13 @@ class CodingResult(_Wire):
     question_text: str | None = None
     codebook: list[CodebookEntry]
     results: list[CodedResponse]
+
+
+class CodebookResult(_Wire):
+    """Result of a ``codebook_generation`` job (inferred like ``CodingResult``: the entries of its
+    ``codebook`` have the same shape, without counts; ``question_text`` may be absent)."""
+
+    project_id: str | None = None
+    question_id: str | None = None
+    question_text: str | None = None
+    codebook: list[CodebookEntry]

@@ -79,3 +79,23 @@ def test_frozen_and_replaceable() -> None:
 def test_unknown_provider() -> None:
     with pytest.raises(SettingsError, match="unknown provider"):
         Settings.from_env({}).base_url("qualtrics")
+
+
+def test_export_dir_downloads_when_it_exists_else_the_data_dir(tmp_path: Path) -> None:
+    home = tmp_path / "ann"
+    s = Settings.from_env({"HOME": str(home)}, platform="linux")
+    assert s.export_path == s.data_dir / "exports" == home / ".local/share/survey-jobs-mcp/exports"
+    (home / "Downloads").mkdir(parents=True)
+    assert (
+        Settings.from_env({"HOME": str(home)}, platform="linux").export_path == home / "Downloads/survey-jobs"
+    )
+    xdg = tmp_path / "Téléchargements"
+    xdg.mkdir()
+    env = {"HOME": str(home), "XDG_DOWNLOAD_DIR": str(xdg)}
+    assert Settings.from_env(env, platform="linux").export_path == xdg / "survey-jobs"
+    assert not (home / "Downloads/survey-jobs").exists()  # created only when an export is written
+
+
+def test_export_dir_from_the_environment() -> None:
+    s = Settings.from_env({"HOME": "/home/ann", "SURVEY_JOBS_EXPORT_DIR": " ~/reports "}, platform="linux")
+    assert s.export_path == Path("~/reports").expanduser()  # surrounding spaces dropped, ~ expanded

@@ -304,7 +304,7 @@ def test_upstream_text_is_neutralised() -> None:
         (job(6, "queued"), "get_job", "Still queued; no results yet."),
         (job(7, "running", provider="aftercare"), "get_job", "Still running; no results yet."),
         (job(8, "failed", error=JobError("E", "boom")), None, "there are no results to read"),
-        (job(9, kind="codebook_generation"), None, "holds a codebook only, no coded responses"),
+        (job(9, kind="codebook_generation"), "get_coding_results", "produced a codebook"),
     ],
 )
 def test_get_job_next_step(j: Job, tool: str | None, phrase: str) -> None:

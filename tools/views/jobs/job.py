@@ -64,10 +64,12 @@ def _job_guidance(job: Job, now: datetime, tz: tzinfo) -> tuple[str, dict[str, A
     """(hint text, next call, results kind, eta iso) for one job."""
     call = results_call(job)
     if job.kind == "codebook_generation" and job.status == "completed":
+        read = {"tool": "get_coding_results", "arguments": {"job_id": plain_id(job.job_id)}}
         return (
-            "This codebook_generation job holds a codebook only, no coded responses; get_coding_results "
-            "reads coding jobs (auto_coding, one_call, Aftercare coding).",
-            None,
+            "This codebook_generation job produced a codebook (categories, codes, definitions and "
+            f"sentiment where given), no coded responses; read it with {call_text(read)} (cursor pages "
+            "a long codebook).",
+            read,
             "codebook",
             None,
         )
