@@ -72,7 +72,7 @@ def packed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "manifest: current (6 tools, 3 prompts)"
+    assert lines[0] == "manifest: current (6 tools, 5 prompts)"
     assert lines[1] == "mcpb validate: ok"
     assert lines[2].startswith(f"mcpb pack: ok -> {out / 'survey-jobs-mcp-0.1.0.mcpb'} (")
     assert lines[3].startswith("archive: ok (")

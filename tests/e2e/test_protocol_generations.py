@@ -194,6 +194,8 @@ async def test_every_tool(c: mcp.Client) -> None:
         ("failed_jobs_today", {}, 'list_jobs(status="failed", since="today")'),
         ("summarise_coding_job", {"job_id": SC_ONE_CALL}, f'get_job(job_id="{SC_ONE_CALL}")'),
         ("data_quality_report", {"job_id": DQ}, f'get_job(job_id="{DQ}")'),
+        ("compare_waves", {"job_id": SC_ONE_CALL, "baseline_job_id": SC_ONE_CALL}, "compare_coding_results("),
+        ("clean_themes", {"coding_job_id": SC_ONE_CALL, "quality_job_id": DQ}, f'exclude_flagged_in="{DQ}"'),
     ],
 )
 async def test_every_prompt(c: mcp.Client, name: str, args: dict[str, str], first_call: str) -> None:

@@ -6,13 +6,15 @@ model which tools to call, in which order, and how to present the answer.
 
 from __future__ import annotations
 
-from . import data_quality_report, failed_jobs_today, summarise_coding_job
+from . import clean_themes, compare_waves, data_quality_report, failed_jobs_today, summarise_coding_job
 from .spec import PromptSpec
 
 PROMPTS: tuple[PromptSpec, ...] = (
     failed_jobs_today.SPEC,
     summarise_coding_job.SPEC,
     data_quality_report.SPEC,
+    compare_waves.SPEC,
+    clean_themes.SPEC,
 )
 
 __all__ = ["PROMPTS", "PromptSpec"]

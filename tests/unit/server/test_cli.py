@@ -38,7 +38,10 @@ def test_demo_prints_each_tool_with_no_keys_and_no_network(tmp_path: Path) -> No
         assert call in out
     assert "# Coding results" in out and "# Data-quality results" in out and "# Jobs" in out
     assert out.count("[isError]") == 1  # only the deliberate bad id
-    assert "prompts: failed_jobs_today, summarise_coding_job, data_quality_report" in out
+    assert (
+        "prompts: failed_jobs_today, summarise_coding_job, data_quality_report, compare_waves, clean_themes"
+        in out
+    )
     assert (
         ">>> prompt summarise_coding_job(job_id='job_" in out and "Summarise the results of coding job" in out
     )

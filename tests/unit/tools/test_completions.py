@@ -49,6 +49,8 @@ def test_job_arguments_come_from_the_specs():
     assert job_arguments() == {
         ("ref/prompt", "summarise_coding_job"): {"job_id": "coding"},
         ("ref/prompt", "data_quality_report"): {"job_id": "quality"},
+        ("ref/prompt", "compare_waves"): {"job_id": "coding", "baseline_job_id": "coding"},
+        ("ref/prompt", "clean_themes"): {"coding_job_id": "coding", "quality_job_id": "quality"},
         ("ref/resource", "survey-jobs://jobs/{job_id}/summary"): {"job_id": "any"},
         ("ref/resource", "survey-jobs://jobs/{job_id}"): {"job_id": "any"},
     }
