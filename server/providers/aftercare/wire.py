@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NotRequired
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this TypedDict on Python < 3.12
 
@@ -64,6 +65,76 @@ class BatchCodingSuccess(TypedDict):
 
 
 BATCH_CODING_SUCCESS: TypeAdapter[BatchCodingSuccess] = TypeAdapter(BatchCodingSuccess)
+
+
+# The same results page as msgspec structs, decoded straight from the response bytes: parsing and
+# checking in one C pass, ~2.5x faster than json + the TypeAdapter above on a 100k-response job
+# (bench/README.md). Same contract: required fields required, unknown fields ignored, numbers given
+# as numeric strings accepted (``strict=False``, like pydantic's lax mode). ``gc=False``: these
+# hold no cycles, so the collector need not track ~180,000 of them per job.
+class WireFollowup(msgspec.Struct, gc=False):
+    question: str
+    answer: str
+
+
+class WireResponse(msgspec.Struct, gc=False):
+    responseIdentifier: str
+    answer: str
+    followupResponses: list[WireFollowup] | None = None
+
+
+class WireCode(msgspec.Struct, gc=False):
+    id: int
+    label: str
+    responses: list[WireResponse]
+    subCodes: list[WireCode]
+
+
+class WireQuestion(msgspec.Struct, gc=False):
+    questionIdentifier: str
+    question: str
+    responseCodes: list[WireCode]
+
+
+class WireCodingResults(msgspec.Struct, gc=False):
+    completedAt: datetime
+    questionCodes: list[WireQuestion]
+    nextCursor: str | None = None
+
+
+class WireCodingPage(msgspec.Struct, gc=False):
+    """A page of a completed coding job's results (every page after the first is one)."""
+
+    batchJobId: str
+    surveyIdentifier: str
+    status: str
+    results: WireCodingResults
+
+
+class WireShapeError(Exception):
+    """Valid JSON that breaks the published schema. Deliberately not a ``ValueError``: the HTTP
+    layer retries bodies that are not JSON, but a broken contract is reported, not retried."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{message} at '{where}'")
+        self.where = where
+        self.message = message
+
+
+_PAGE_DECODER = msgspec.json.Decoder(WireCodingPage, strict=False)
+
+
+def decode_coding_page(body: bytes) -> WireCodingPage:
+    """Decode a results page from its bytes (use as ``ProviderHttp.get(..., decode=...)``).
+
+    ``ValueError`` for a body that is not JSON; ``WireShapeError`` (with the JSON path, e.g.
+    ``results.questionCodes[0].responseCodes[3].id``) for one of the wrong shape.
+    """
+    try:
+        return _PAGE_DECODER.decode(body)
+    except msgspec.ValidationError as exc:
+        message, _, path = str(exc).partition(" - at `$")
+        raise WireShapeError(path.rstrip("`").lstrip(".") or "body", message) from None
 
 
 class BatchCodingCompletion(_Wire):
