@@ -60,6 +60,14 @@ def code_ids(structured: dict[str, Any]) -> list[str]:
     return out
 
 
+def cpu_timed(fn: Any, *args: Any) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of ``fn(*args)``; CPU is far less noisy on a
+    shared box, and it covers every thread (worker threads, the result-cache writer)."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
 # ---- baselines -------------------------------------------------------------------------------
 
 
@@ -131,6 +139,21 @@ async def cold(up: Upstream, job: str, data_dir: str) -> tuple[float, dict[str, 
         result = await client.call_tool("get_coding_results", {"job_id": job})
         secs = time.perf_counter() - t0
         return secs, checked(result, "cold overview")
+
+
+async def timed_cold(up: Upstream, job: str, data_dir: str) -> tuple[tuple[float, float], dict[str, Any]]:
+    """Like ``cold``, with the process's CPU seconds during the call: ((wall, cpu), structured)."""
+    from mcp import Client
+
+    from survey_jobs_mcp.server.app import build_server
+
+    settings, env = settings_for(up.url, data_dir, up.key)
+    async with Client(build_server(settings, env=env)) as client:
+        await _warm_up(client, up)
+        c0, t0 = time.process_time(), time.perf_counter()
+        result = await client.call_tool("get_coding_results", {"job_id": job})
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        return (secs, cpu), checked(result, "cold overview")
 
 
 async def cold_then_warm(
