@@ -10,6 +10,8 @@ what the reader would look like after the change; bench/README.md says what to c
   merged with ``CodingMerger.add_decoded``; same pipelining as ``consume_pipelined``.
 - ``typed+gate``: as ``typed``, and each page's merge runs in an ``OldestFirst`` turn (one gate per
   source), so concurrent reads go oldest first instead of sharing the GIL fairly.
+- ``typed-inline``: as ``typed``, but each page is merged on the event loop (no worker-thread hop
+  per page; ~0.4 ms of loop time per page).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import anyio
 from pydantic import ValidationError
 
-VARIANTS = ("product", "typed", "typed+gate")
+VARIANTS = ("product", "typed", "typed+gate", "typed-inline")
 
 
 def install(variant: str) -> Callable[[], None]:
@@ -34,9 +36,10 @@ def install(variant: str) -> Callable[[], None]:
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
     gated = variant == "typed+gate"
+    inline = variant == "typed-inline"
 
     async def _page_coding(self: Any, job_id: str, first: Any, tracked: Any, progress: Any) -> Any:
-        return await _typed_read(self, job_id, first, tracked, progress, gated)
+        return await _typed_read(self, job_id, first, tracked, progress, gated, inline)
 
     LiveSource._page_coding = _page_coding  # type: ignore[method-assign]
 
@@ -46,7 +49,9 @@ def install(variant: str) -> Callable[[], None]:
     return undo
 
 
-async def _typed_read(source: Any, job_id: str, first: Any, tracked: Any, progress: Any, gated: bool) -> Any:
+async def _typed_read(
+    source: Any, job_id: str, first: Any, tracked: Any, progress: Any, gated: bool, inline: bool
+) -> Any:
     from survey_jobs_mcp.server.providers.aftercare_mapping import CodingMerger, coding_results
     from survey_jobs_mcp.server.providers.aftercare_wire import BATCH_CODING_SUCCESS
     from survey_jobs_mcp.server.providers.transport import contract_error
@@ -74,7 +79,7 @@ async def _typed_read(source: Any, job_id: str, first: Any, tracked: Any, progre
     merger.add_page(page1["questionCodes"])
     gate = source.__dict__.setdefault("_bench_gate", OldestFirst()) if gated else None
     async with gate.reading() if gate else _no_gate() as ticket:
-        await _consume(source, job_id, results.get("nextCursor"), merger, progress, gate, ticket)
+        await _consume(source, job_id, results.get("nextCursor"), merger, progress, gate, ticket, inline)
     return done(page1["completedAt"])
 
 
@@ -84,7 +89,7 @@ async def _no_gate() -> AsyncIterator[int]:
 
 
 async def _consume(
-    source: Any, job_id: str, cursor: Any, merger: Any, progress: Any, gate: Any, ticket: int
+    source: Any, job_id: str, cursor: Any, merger: Any, progress: Any, gate: Any, ticket: int, inline: bool
 ) -> None:
     pages = _typed_pages(source._aftercare._http, job_id, cursor)
     send, receive = anyio.create_memory_object_stream[Any](max_buffer_size=1)
@@ -99,7 +104,9 @@ async def _consume(
         tg.start_soon(produce)
         async with receive:
             async for questions in receive:
-                if gate is None:
+                if inline:
+                    merger.add_decoded(questions)
+                elif gate is None:
                     await anyio.to_thread.run_sync(merger.add_decoded, questions)
                 else:
                     async with gate.turn(ticket):
