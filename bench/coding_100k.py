@@ -20,7 +20,7 @@ Everything below runs in this process unless it says otherwise. Parts, all in on
     against a lone cold read measured just before. Target: <= 1.5x;
 (g) **tokens**: raw JSON ``sum(ceil(bytes/4))`` against the overview's compact structured JSON.
 
-``--variants product,typed,typed+gate`` also measures prototype wirings of the reader (see
+``--variants product,typed,typed-inline,typed-inline-gate`` also measures prototype wirings of the reader (see
 ``bench/_prototype.py``), interleaved with the product in the same run.
 
 Every answer's counts (question base, coded, multi-coded, each shown code, responses_total) are
