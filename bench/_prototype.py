@@ -1,8 +1,9 @@
 """Prototype wirings of the product's Aftercare coding reader, for measurement only (not a benchmark).
 
-``server/source.py`` is being rewritten by the lead, so gains that need a change there are
-prototyped here by replacing ``LiveSource._page_coding`` in the benchmark process. Each variant is
-what the reader would look like after the change; bench/README.md says what to change where.
+Gains that need a change in the Aftercare adapter's reader are prototyped here by replacing
+``AftercareAdapter._page_coding`` (``server/providers/aftercare/adapter.py``) in the benchmark
+process. Each variant is what the reader would look like after the change; bench/README.md says
+what to change where.
 
 - ``product``: the code as it is.
 - ``typed``: pages after the first are fetched with ``ProviderHttp.get(..., decode=
@@ -11,7 +12,7 @@ what the reader would look like after the change; bench/README.md says what to c
 - ``typed-inline``: as ``typed``, but each page is merged on the event loop (no worker-thread hop
   per page; ~0.4 ms of loop time per page, while the next page is still fetched concurrently).
 - ``...-gate``: and each read runs in ``OldestFirst.reading()`` with each page's merge in a
-  ``turn`` (one gate per source), so concurrent reads go oldest first instead of sharing the GIL.
+  ``turn`` (one gate per adapter), so concurrent reads go oldest first instead of sharing the GIL.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ VARIANTS = ("product", "typed", "typed-inline", "typed-inline-gate", "typed-gate
 
 
 def install(variant: str) -> Callable[[], None]:
-    """Patch ``LiveSource._page_coding`` for ``variant``; returns the undo."""
-    from survey_jobs_mcp.server.source import LiveSource
+    """Patch ``AftercareAdapter._page_coding`` for ``variant``; returns the undo."""
+    from survey_jobs_mcp.server.providers.aftercare.adapter import AftercareAdapter
 
-    original = LiveSource._page_coding
+    original = AftercareAdapter._page_coding
     if variant == "product":
         return lambda: None
     if variant not in VARIANTS:
@@ -41,19 +42,19 @@ def install(variant: str) -> Callable[[], None]:
     async def _page_coding(self: Any, job_id: str, first: Any, tracked: Any, progress: Any) -> Any:
         return await _typed_read(self, job_id, first, tracked, progress, gated, inline)
 
-    LiveSource._page_coding = _page_coding  # type: ignore[method-assign]
+    AftercareAdapter._page_coding = _page_coding  # type: ignore[method-assign]
 
     def undo() -> None:
-        LiveSource._page_coding = original  # type: ignore[method-assign]
+        AftercareAdapter._page_coding = original  # type: ignore[method-assign]
 
     return undo
 
 
 async def _typed_read(
-    source: Any, job_id: str, first: Any, tracked: Any, progress: Any, gated: bool, inline: bool
+    adapter: Any, job_id: str, first: Any, tracked: Any, progress: Any, gated: bool, inline: bool
 ) -> Any:
-    from survey_jobs_mcp.server.providers.aftercare_mapping import CodingMerger, coding_results
-    from survey_jobs_mcp.server.providers.aftercare_wire import BATCH_CODING_SUCCESS
+    from survey_jobs_mcp.server.providers.aftercare.mapping import CodingMerger, coding_results
+    from survey_jobs_mcp.server.providers.aftercare.wire import BATCH_CODING_SUCCESS
     from survey_jobs_mcp.server.providers.transport import contract_error
     from survey_jobs_mcp.server.read_gate import OldestFirst
 
@@ -77,9 +78,9 @@ async def _typed_read(
     except ValidationError as exc:
         raise contract_error("Aftercare", "coding results page", exc, None) from None
     merger.add_page(page1["questionCodes"])
-    gate = source.__dict__.setdefault("_bench_gate", OldestFirst()) if gated else None
+    gate = adapter.__dict__.setdefault("_bench_gate", OldestFirst()) if gated else None
     async with gate.reading() if gate else _no_gate() as ticket:
-        await _consume(source, job_id, results.get("nextCursor"), merger, progress, gate, ticket, inline)
+        await _consume(adapter, job_id, results.get("nextCursor"), merger, progress, gate, ticket, inline)
     return done(page1["completedAt"])
 
 
@@ -89,9 +90,9 @@ async def _no_gate() -> AsyncIterator[int]:
 
 
 async def _consume(
-    source: Any, job_id: str, cursor: Any, merger: Any, progress: Any, gate: Any, ticket: int, inline: bool
+    adapter: Any, job_id: str, cursor: Any, merger: Any, progress: Any, gate: Any, ticket: int, inline: bool
 ) -> None:
-    pages = _typed_pages(source._aftercare._http, job_id, cursor)
+    pages = _typed_pages(adapter._client._http, job_id, cursor)
     send, receive = anyio.create_memory_object_stream[Any](max_buffer_size=1)
     count = 1
 
@@ -115,8 +116,8 @@ async def _consume(
 
 async def _typed_pages(http: Any, job_id: str, cursor: Any) -> AsyncIterator[Any]:
     """``questionCodes`` of every page after the first, decoded straight into the wire structs."""
-    from survey_jobs_mcp.server.providers.aftercare import check_cursor
-    from survey_jobs_mcp.server.providers.aftercare_wire import WireShapeError, decode_coding_page
+    from survey_jobs_mcp.server.providers.aftercare.client import check_cursor
+    from survey_jobs_mcp.server.providers.aftercare.wire import WireShapeError, decode_coding_page
     from survey_jobs_mcp.server.providers.transport import unexpected_status
     from survey_jobs_mcp.tools.errors import UpstreamError
 

@@ -78,8 +78,14 @@ def http_stages(info: dict[str, Any], reps: int) -> None:
 
 def cpu_stages(pages: list[bytes], reps: int) -> None:
     from survey_jobs_mcp.server import result_codec
-    from survey_jobs_mcp.server.providers import aftercare_mapping, aftercare_wire
-    from survey_jobs_mcp.tools.coding_summary import build_coding_index
+
+    try:  # provider packages (since the adapters), else the flat modules of older versions
+        from survey_jobs_mcp.server.providers.aftercare import mapping as aftercare_mapping
+        from survey_jobs_mcp.server.providers.aftercare import wire as aftercare_wire
+        from survey_jobs_mcp.tools.views.coding import build_coding_index
+    except ImportError:
+        from survey_jobs_mcp.server.providers import aftercare_mapping, aftercare_wire  # type: ignore[no-redef]
+        from survey_jobs_mcp.tools.coding_summary import build_coding_index  # type: ignore[no-redef]
 
     timed("json.loads x180", lambda: [json.loads(p) for p in pages], reps)
     try:

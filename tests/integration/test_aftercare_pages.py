@@ -10,15 +10,15 @@ import json
 import httpx
 import pytest
 
-from survey_jobs_mcp.server.providers.aftercare_mapping import CodingMerger, coding_results
-from survey_jobs_mcp.server.providers.aftercare_wire import (
+from survey_jobs_mcp.server.providers.aftercare.mapping import CodingMerger, coding_results
+from survey_jobs_mcp.server.providers.aftercare.wire import (
     BATCH_CODING_SUCCESS,
     WireShapeError,
     decode_coding_page,
 )
 from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 from survey_jobs_mcp.tools.models import CodeNode, CodingResults
-from tests.test_sandbox_support import walk_codes
+from tests.sandbox_support import walk_codes
 
 
 @pytest.fixture
