@@ -14,6 +14,7 @@ from survey_jobs_mcp.server.providers.aftercare.mapping import CodingMerger, cod
 from survey_jobs_mcp.server.providers.aftercare.wire import (
     BATCH_CODING_SUCCESS,
     WireShapeError,
+    coding_results_of,
     decode_coding_page,
 )
 from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
@@ -118,3 +119,14 @@ def test_a_typed_page_of_the_wrong_shape_names_where(pages: tuple[str, list[byte
     assert not isinstance(info.value, ValueError)  # the HTTP layer must not retry it
     with pytest.raises(ValueError):
         decode_coding_page(raw[1][:-10])  # truncated: not JSON at all
+
+
+def test_the_first_pages_parsed_results_convert_to_the_same_structs(pages: tuple[str, list[bytes]]) -> None:
+    _, raw = pages
+    parsed = json.loads(raw[0])["results"]
+    assert coding_results_of(parsed) == decode_coding_page(raw[0]).results
+    parsed["questionCodes"][0]["responseCodes"][0]["responses"][0].pop("answer")
+    with pytest.raises(WireShapeError) as info:
+        coding_results_of(parsed)
+    assert info.value.where == "results.questionCodes[0].responseCodes[0].responses[0]"
+    assert info.value.message == "Object missing required field `answer`"

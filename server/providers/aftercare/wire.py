@@ -133,8 +133,22 @@ def decode_coding_page(body: bytes) -> WireCodingPage:
     try:
         return _PAGE_DECODER.decode(body)
     except msgspec.ValidationError as exc:
-        message, _, path = str(exc).partition(" - at `$")
-        raise WireShapeError(path.rstrip("`").lstrip(".") or "body", message) from None
+        raise _shape_error(exc, "") from None
+
+
+def coding_results_of(results: Any) -> WireCodingResults:
+    """The first page's ``results`` (already parsed while the job was resolved) as the same structs,
+    so a reader handles every page alike. ``WireShapeError`` if it breaks the schema."""
+    try:
+        return msgspec.convert(results, WireCodingResults, strict=False)
+    except msgspec.ValidationError as exc:
+        raise _shape_error(exc, "results") from None
+
+
+def _shape_error(exc: msgspec.ValidationError, root: str) -> WireShapeError:
+    message, _, path = str(exc).partition(" - at `$")
+    where = ".".join(p for p in (root, path.rstrip("`").lstrip(".")) if p).replace(".[", "[")
+    return WireShapeError(where or "body", message)
 
 
 class BatchCodingCompletion(_Wire):
