@@ -114,7 +114,7 @@ def test_a_typed_page_of_the_wrong_shape_names_where(pages: tuple[str, list[byte
     body["results"]["questionCodes"][0]["responseCodes"][0]["label"] = 42
     with pytest.raises(WireShapeError) as info:
         decode_coding_page(json.dumps(body).encode())
-    assert info.value.where == "results.questionCodes[0].responseCodes[0].label"
+    assert info.value.where == "results.questionCodes.0.responseCodes.0.label"
     assert info.value.message == "Expected `str`, got `int`"
     assert not isinstance(info.value, ValueError)  # the HTTP layer must not retry it
     with pytest.raises(ValueError):
@@ -128,5 +128,5 @@ def test_the_first_pages_parsed_results_convert_to_the_same_structs(pages: tuple
     parsed["questionCodes"][0]["responseCodes"][0]["responses"][0].pop("answer")
     with pytest.raises(WireShapeError) as info:
         coding_results_of(parsed)
-    assert info.value.where == "results.questionCodes[0].responseCodes[0].responses[0]"
+    assert info.value.where == "results.questionCodes.0.responseCodes.0.responses.0"
     assert info.value.message == "Object missing required field `answer`"

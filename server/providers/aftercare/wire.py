@@ -13,6 +13,7 @@ here and read it by the parent's status (see ``adapter.py``), as docs/upstream.m
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, NotRequired
 
@@ -128,7 +129,7 @@ def decode_coding_page(body: bytes) -> WireCodingPage:
     """Decode a results page from its bytes (use as ``ProviderHttp.get(..., decode=...)``).
 
     ``ValueError`` for a body that is not JSON; ``WireShapeError`` (with the JSON path, e.g.
-    ``results.questionCodes[0].responseCodes[3].id``) for one of the wrong shape.
+    ``results.questionCodes.0.responseCodes.3.id``) for one of the wrong shape.
     """
     try:
         return _PAGE_DECODER.decode(body)
@@ -146,8 +147,11 @@ def coding_results_of(results: Any) -> WireCodingResults:
 
 
 def _shape_error(exc: msgspec.ValidationError, root: str) -> WireShapeError:
+    """``where`` in the product's dotted form (``results.questionCodes.0.responseCodes.3.id``), the
+    same as pydantic's locations in the other contract errors."""
     message, _, path = str(exc).partition(" - at `$")
-    where = ".".join(p for p in (root, path.rstrip("`").lstrip(".")) if p).replace(".[", "[")
+    path = re.sub(r"\[(\d+)\]", r".\1", path.rstrip("`")).lstrip(".")
+    where = ".".join(p for p in (root, path) if p)
     return WireShapeError(where or "body", message)
 
 
