@@ -30,7 +30,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, cli_logging
-from coding_100k import SandboxProcess, _settings
+from _sandbox_process import SandboxProcess
+from _sandbox_process import settings_for as _settings
 
 TARGET_FLOOR_RATIO = 1.5
 TARGET_EXTRA_MB = 50.0

@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             scale=args.scale,
             page_size=args.page_size,
             faults=args.fault or [],
+            gzip=args.gzip,
         )
         return 0
     if command == "demo":

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import ipaddress
-import json
 import logging
 import random
 import socket
@@ -34,6 +33,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import httpx
+import msgspec
 
 from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput, UpstreamError
 
@@ -47,6 +47,10 @@ log = logging.getLogger("survey_jobs_mcp.http")
 USER_AGENT = f"survey-jobs-mcp/{__version__}"
 KeySupplier = Callable[[], "str | ResolvedKey | Awaitable[str | ResolvedKey]"]
 Sleep = Callable[[float], Awaitable[None]]
+Decode = Callable[[bytes], Any]
+"""Turns a 2xx body into what the caller wants. Raises ``ValueError`` for a body that is not valid
+JSON (retried once, then "invalid JSON"); any other exception reaches the caller unchanged, which is
+how a typed decoder reports a body of the wrong shape (a broken contract is not retried)."""
 
 NOT_RETRYABLE_5XX = frozenset({501, 505})
 
@@ -185,16 +189,20 @@ def error_detail(body: Any) -> str:
     return ": ".join(parts)
 
 
-def _decode_json(response: httpx.Response) -> Any:
-    """Parse the body; raises ValueError for an invalid or empty body."""
-    if not response.content:
+def decode_json(body: bytes) -> Any:
+    """Parse a JSON body into plain Python values; ValueError for an invalid or empty body.
+
+    msgspec rather than ``json``: about 1.5x faster on the 20 MB of a 100k-response job (see
+    bench/README.md), same values (strict JSON: no NaN/Infinity, UTF-8 only, as the specs say).
+    """
+    if not body:
         raise ValueError("empty body")
-    return json.loads(response.content)
+    return msgspec.json.decode(body)
 
 
 def _try_json(response: httpx.Response) -> Any:
     try:
-        return _decode_json(response)
+        return decode_json(response.content)
     except ValueError:
         return None
 
@@ -287,14 +295,24 @@ class ProviderHttp:
             self._destination_checked = True
 
     # -- public API --------------------------------------------------------------------------------
-    async def get(self, path: str, params: Mapping[str, str] | None = None) -> Reply:
-        """GET with retries. Returns 2xx and non-auth 4xx as a ``Reply``; raises the product errors."""
-        _, body, meta = await self._send("GET", path, params=params, json_body=None, idempotent=True)
+    async def get(
+        self, path: str, params: Mapping[str, str] | None = None, *, decode: Decode | None = None
+    ) -> Reply:
+        """GET with retries. Returns 2xx and non-auth 4xx as a ``Reply``; raises the product errors.
+
+        ``decode`` replaces the generic JSON parse of a 2xx body (e.g. a typed decoder that builds
+        the wire shapes straight from the bytes); error bodies are always parsed as plain JSON.
+        """
+        _, body, meta = await self._send(
+            "GET", path, params=params, json_body=None, idempotent=True, decode=decode or decode_json
+        )
         return Reply(meta.status, body, meta.request_id, meta)
 
     async def get_json(self, path: str, params: Mapping[str, str] | None = None) -> tuple[Any, ResponseMeta]:
         """GET with retries; a non-2xx that is not retried or auth-related raises ``HttpErrorResponse``."""
-        _, body, meta = await self._send("GET", path, params=params, json_body=None, idempotent=True)
+        _, body, meta = await self._send(
+            "GET", path, params=params, json_body=None, idempotent=True, decode=decode_json
+        )
         if not 200 <= meta.status < 300:
             raise HttpErrorResponse(meta.status, body, meta)
         return body, meta
@@ -303,7 +321,9 @@ class ProviderHttp:
         self, path: str, body: Any, params: Mapping[str, str] | None = None
     ) -> tuple[Any, ResponseMeta]:
         """POST once (retried only if the connection failed before sending); same errors as get_json."""
-        _, data, meta = await self._send("POST", path, params=params, json_body=body, idempotent=False)
+        _, data, meta = await self._send(
+            "POST", path, params=params, json_body=body, idempotent=False, decode=decode_json
+        )
         if not 200 <= meta.status < 300:
             raise HttpErrorResponse(meta.status, data, meta)
         return data, meta
@@ -317,21 +337,26 @@ class ProviderHttp:
         params: Mapping[str, str] | None,
         json_body: Any,
         idempotent: bool,
+        decode: Decode,
     ) -> tuple[httpx.Response, Any, ResponseMeta]:
         s = self.settings
         start = self._clock()
         deadline = start + s.request_deadline
-        probe = self.client.build_request(method, path, params=params)
-        await self._check_destination(probe.url)
+        sent_id = str(uuid.uuid4())
+        request = self.client.build_request(
+            method, path, params=params, json=json_body, headers={"X-Request-Id": sent_id}
+        )
+        await self._check_destination(request.url)
         key = await self._get_key()
         invalid_json_seen = False
         attempt = 0
         while True:
             attempt += 1
-            sent_id = str(uuid.uuid4())
-            request = self.client.build_request(
-                method, path, params=params, json=json_body, headers={"X-Request-Id": sent_id}
-            )
+            if attempt > 1:  # a fresh request (and request id) per attempt
+                sent_id = str(uuid.uuid4())
+                request = self.client.build_request(
+                    method, path, params=params, json=json_body, headers={"X-Request-Id": sent_id}
+                )
             request.headers[self.key_header] = key.value
             failure: _Failure
             remaining = deadline - self._clock()
@@ -385,7 +410,7 @@ class ProviderHttp:
                     if status == 204:
                         return response, None, meta
                     try:
-                        return response, _decode_json(response), meta
+                        return response, decode(response.content), meta
                     except ValueError:
                         failure = _Failure("invalid_json", status, rid)
                         retryable = idempotent and not invalid_json_seen

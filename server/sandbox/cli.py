@@ -15,13 +15,19 @@ from .serve import SandboxServer
 
 
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add --port, --seed, --scale, --page-size and repeatable --fault ROUTE=SPEC."""
+    """Add --port, --seed, --scale, --page-size, --no-gzip and repeatable --fault ROUTE=SPEC."""
     parser.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (default 8787; 0 = any)")
     parser.add_argument("--seed", type=int, default=7, help="data seed (default 7)")
     parser.add_argument(
         "--scale", type=int, default=None, help="add benchmark jobs with this many responses (e.g. 100000)"
     )
     parser.add_argument("--page-size", type=int, default=500, help="Aftercare page size (default 500)")
+    parser.add_argument(
+        "--no-gzip",
+        dest="gzip",
+        action="store_false",
+        help="never compress responses (by default they are gzipped when the client accepts gzip)",
+    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -32,16 +38,19 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_sandbox(port: int, seed: int, scale: int | None, page_size: int, faults: list[str]) -> None:
+def run_sandbox(
+    port: int, seed: int, scale: int | None, page_size: int, faults: list[str], gzip: bool = True
+) -> None:
     """Serve the sandbox until Ctrl-C (faults are validated before anything starts)."""
     parsed = [parse_fault_spec(f) for f in faults]
-    sandbox = Sandbox(seed=seed, scale=scale, page_size=page_size, realtime=True)
+    sandbox = Sandbox(seed=seed, scale=scale, page_size=page_size, realtime=True, gzip=gzip)
     for route, fault, calls in parsed:
         sandbox.faults.add(route, fault, calls=calls)
     server = SandboxServer(sandbox, port=port, log_level="warning").start()
     lines = [
         f"Sandbox serving on {server.base_url} (seed {seed}, page size {page_size}"
         + (f", scale {scale}" if scale else "")
+        + ("" if gzip else ", no gzip")
         + ")",
         f"  Aftercare:   {server.aftercare_url}   key {sandbox.keys.aftercare}",
         f"  SurveyCoder: {server.surveycoder_url}   key {sandbox.keys.surveycoder}",
@@ -64,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     add_sandbox_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        run_sandbox(args.port, args.seed, args.scale, args.page_size, args.fault)
+        run_sandbox(args.port, args.seed, args.scale, args.page_size, args.fault, args.gzip)
     except ValueError as exc:
         parser.error(str(exc))
 

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import sqlite3
+import struct
 import zlib
 from pathlib import Path
 
@@ -263,9 +264,14 @@ async def test_an_incomplete_cached_row_is_refetched_through_mcp(h: Harness) -> 
     with Store.open(h.settings.store_path) as store:
         blob = store.cache_get(coding)
         assert blob is not None and result_codec.decode_coding(blob) is not None
-        payload = json.loads(zlib.decompress(blob))
-        del payload["questions"][0]["responses"]  # well-formed, incomplete
-        store.cache_put(coding, "coding", zlib.compress(json.dumps(payload).encode()))
+        # Well-formed, incomplete: every frame intact, the last one (a code of the tree) missing.
+        body = zlib.decompress(blob[len(result_codec.CODING_MAGIC) :])
+        frames, at = [], 0
+        while at < len(body):
+            (size,) = struct.unpack_from("<I", body, at)
+            frames.append(body[at : at + 4 + size])
+            at += 4 + size
+        store.cache_put(coding, "coding", result_codec.CODING_MAGIC + zlib.compress(b"".join(frames[:-1])))
     before = h.requests()
     async with h.client() as client:
         again = await client.call_tool("get_coding_results", {"job_id": coding})

@@ -12,6 +12,9 @@ Two facts of the upstream shape drive this module:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import filterfalse
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from survey_jobs_mcp.tools.buckets import classify_bucket
 from survey_jobs_mcp.tools.models import (
@@ -26,7 +29,7 @@ from survey_jobs_mcp.tools.models import (
     RespondentQuality,
 )
 
-from .wire import QuestionCodeData, RespondentEvaluation, ResponseCode
+from .wire import QuestionCodeData, RespondentEvaluation, ResponseCode, WireCode, WireQuestion
 
 _ISSUE_TYPE_ALIASES: dict[str, IssueType] = {
     "nonsensical": "nonsensical",
@@ -49,6 +52,12 @@ def canonical_issue_type(upstream: str) -> IssueType:
     return _ISSUE_TYPE_ALIASES.get(key, "other")
 
 
+_rid_of = itemgetter("responseIdentifier")
+_answer_of = itemgetter("answer")
+_wire_rid_of = attrgetter("responseIdentifier")
+_wire_answer_of = attrgetter("answer")
+
+
 @dataclass(slots=True)
 class _QuestionAcc:
     text: str
@@ -59,42 +68,84 @@ class _QuestionAcc:
     """One ``Assignment`` per respondent, shared by every code it sits in (Aftercare has no
     per-code sentiment or confidence), so a 100k-response job allocates 100k of them, not 180k."""
 
+    def node(self, code_id: str, label: str, siblings: list[CodeNode]) -> CodeNode:
+        node = self.nodes.get(code_id)
+        if node is None:
+            node = CodeNode(code_id=code_id, label=label, bucket=classify_bucket(label))
+            self.nodes[code_id] = node
+            siblings.append(node)
+        return node
+
+    def place(self, node: CodeNode, rids: list[str], entries: list[Any], answer_of: Any) -> None:
+        """Put ``entries`` (whose ids are ``rids``) in ``node``; a respondent's first answer wins.
+
+        Only C-level maps and dict updates: this runs for every response of every page (~180,000
+        placements for a 100,000-response job). A list is usually all new respondents (their
+        first code) or all known ones (the same answers listed again at a parent code).
+        """
+        shared = self.assignments
+        known = list(map(shared.get, rids))
+        if None not in known:
+            node.assignments.update(zip(rids, known, strict=True))
+            return
+        if known.count(None) == len(known):
+            texts = list(map(answer_of, entries))
+            fresh = list(map(Assignment, texts))
+            self.responses.update(zip(rids, texts, strict=True))
+            shared.update(zip(rids, fresh, strict=True))
+            node.assignments.update(zip(rids, fresh, strict=True))
+            return
+        missing = list(filterfalse(shared.__contains__, rids))
+        by_rid = dict(zip(rids, map(answer_of, entries), strict=True))
+        texts = list(map(by_rid.__getitem__, missing))
+        self.responses.update(zip(missing, texts, strict=True))
+        shared.update(zip(missing, map(Assignment, texts), strict=True))
+        node.assignments.update(zip(rids, map(shared.__getitem__, rids), strict=True))
+
 
 class CodingMerger:
-    """Accumulates the validated pages of one completed coding job into one tree per question."""
+    """Accumulates the validated pages of one completed coding job into one tree per question.
+
+    Pages come either as plain dicts checked by ``BATCH_CODING_SUCCESS`` (``add_page``) or as the
+    structs of ``decode_coding_page`` (``add_decoded``); both may be mixed within one job.
+    """
 
     def __init__(self) -> None:
         self._questions: dict[str, _QuestionAcc] = {}
 
+    def _question(self, qid: str, text: str) -> _QuestionAcc:
+        acc = self._questions.get(qid)
+        if acc is None:
+            acc = self._questions[qid] = _QuestionAcc(text=text)
+        return acc
+
     def add_page(self, question_codes: list[QuestionCodeData]) -> None:
         for question in question_codes:
-            qid = question["questionIdentifier"]
-            acc = self._questions.get(qid)
-            if acc is None:
-                acc = self._questions[qid] = _QuestionAcc(text=question["question"])
+            acc = self._question(question["questionIdentifier"], question["question"])
             for code in question["responseCodes"]:
                 self._merge(acc, code, acc.roots)
 
     def _merge(self, acc: _QuestionAcc, code: ResponseCode, siblings: list[CodeNode]) -> None:
-        code_id = str(code["id"])
-        node = acc.nodes.get(code_id)
-        if node is None:
-            node = CodeNode(code_id=code_id, label=code["label"], bucket=classify_bucket(code["label"]))
-            acc.nodes[code_id] = node
-            siblings.append(node)
+        node = acc.node(str(code["id"]), code["label"], siblings)
         entries = code["responses"]
         if entries:
-            # Comprehensions and dict.update keep the per-response work in C: this loop runs for
-            # every response of every page (~180,000 entries for a 100,000-response job).
-            shared = acc.assignments
-            rids = [entry["responseIdentifier"] for entry in entries]
-            new = [(r, e["answer"]) for r, e in zip(rids, entries, strict=True) if r not in shared]
-            if new:
-                acc.responses.update(new)
-                shared.update((rid, Assignment(answer)) for rid, answer in new)
-            node.assignments.update(zip(rids, map(shared.__getitem__, rids), strict=True))
+            acc.place(node, list(map(_rid_of, entries)), entries, _answer_of)
         for sub in code["subCodes"]:
             self._merge(acc, sub, node.children)
+
+    def add_decoded(self, question_codes: list[WireQuestion]) -> None:
+        for question in question_codes:
+            acc = self._question(question.questionIdentifier, question.question)
+            for code in question.responseCodes:
+                self._merge_decoded(acc, code, acc.roots)
+
+    def _merge_decoded(self, acc: _QuestionAcc, code: WireCode, siblings: list[CodeNode]) -> None:
+        node = acc.node(str(code.id), code.label, siblings)
+        entries = code.responses
+        if entries:
+            acc.place(node, list(map(_wire_rid_of, entries)), entries, _wire_answer_of)
+        for sub in code.subCodes:
+            self._merge_decoded(acc, sub, node.children)
 
     def questions(self) -> list[QuestionCoding]:
         return [

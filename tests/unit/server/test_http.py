@@ -336,6 +336,46 @@ async def test_invalid_json_is_retried_once(upstream: Upstream) -> None:
     assert info.value.request_id == "up-2"
 
 
+class _WrongShape(Exception):
+    """What a typed decoder raises for valid JSON of the wrong shape (not a ValueError)."""
+
+
+def _typed(body: bytes) -> tuple[str, int]:
+    data = json.loads(body)  # ValueError for a body that is not JSON
+    if not isinstance(data.get("call"), int):
+        raise _WrongShape("call must be an integer")
+    return ("typed", data["call"])
+
+
+async def test_a_typed_decoder_replaces_the_json_parse_of_2xx_bodies(upstream: Upstream) -> None:
+    upstream.script("/v2/jobs/t", ok())
+    upstream.script("/v2/jobs/missing", status(404, {"code": "NOT_FOUND", "message": "gone"}))
+    async with open_http(upstream) as http:
+        reply = await http.get("/v2/jobs/t", decode=_typed)
+        missing = await http.get("/v2/jobs/missing", decode=_typed)
+    assert (reply.status, reply.body) == (200, ("typed", 1))
+    assert (missing.status, missing.body) == (404, {"code": "NOT_FOUND", "message": "gone"})
+
+
+async def test_a_typed_decoder_retries_invalid_json_once_but_not_a_wrong_shape(upstream: Upstream) -> None:
+    upstream.script("/v2/jobs/u", invalid_json(), ok())
+    upstream.script("/v2/jobs/v", ok({"call": "one"}))
+    async with open_http(upstream) as http:
+        assert (await http.get("/v2/jobs/u", decode=_typed)).body == ("typed", 2)
+        with pytest.raises(_WrongShape, match="call must be an integer"):
+            await http.get("/v2/jobs/v", decode=_typed)
+    assert len(upstream.calls_to("/v2/jobs/u")) == 2
+    assert len(upstream.calls_to("/v2/jobs/v")) == 1
+
+
+async def test_json_bodies_parse_to_plain_python_values(upstream: Upstream) -> None:
+    body = {"s": "Grüße ✓", "i": 12345678901234567890, "f": 0.5, "n": None, "l": [True, False], "d": {}}
+    upstream.script("/v2/jobs/p", ok(body))
+    async with open_http(upstream) as http:
+        reply = await http.get("/v2/jobs/p")
+    assert reply.body == body
+
+
 async def test_backoff_is_exponential_with_full_jitter(upstream: Upstream) -> None:
     delays: list[float] = []
 

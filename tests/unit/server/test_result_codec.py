@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survey_jobs_mcp.server import result_codec
+from survey_jobs_mcp.server.result_codec import CODING_MAGIC, decode_coding, encode_coding
 from survey_jobs_mcp.tools.models import Assignment, CodeNode, CodingResults, JobError, QuestionCoding
 
 TEXT = st.text(max_size=30)
@@ -93,3 +96,90 @@ def test_coding_results_round_trip(results: CodingResults) -> None:
 def test_a_damaged_blob_is_a_miss_not_an_error() -> None:
     assert result_codec.decode_coding(b"not a cache entry") is None
     assert result_codec.decode_quality(b"\x00\x01garbage") is None
+
+
+def _aftercare_like(n: int = 2500) -> CodingResults:
+    """Shared plain assignments, a respondent at a parent and its sub-code, an empty code."""
+    responses = {f"R{i:05d}": f"answer {i} — ünïcode ✓" for i in range(n)}
+    shared = {rid: Assignment(text) for rid, text in responses.items()}
+    rids = list(responses)
+    sub = CodeNode("11", "Price › too high", {r: shared[r] for r in rids[:700]})
+    root = CodeNode("1", "Price", {r: shared[r] for r in rids[:300] + rids[900:1000]}, [sub])
+    other = CodeNode("9", "Other", {r: shared[r] for r in rids[1000:]}, bucket="other")
+    empty = CodeNode("5", "Empty", {})
+    q1 = QuestionCoding("Q1", "Why?", [root, other, empty], responses, uncoded_reported=False)
+    q2 = QuestionCoding("Q2", "Nothing coded", [], {}, uncoded_reported=False)
+    return CodingResults(
+        job_id="123e4567-e89b-12d3-a456-426614174000",
+        provider="aftercare",
+        kind="coding",
+        survey="S-1",
+        completed_at=datetime(2026, 11, 23, 12, 30, tzinfo=UTC),
+        questions=[q1, q2],
+        failure=JobError("PROCESSING_ERROR", "Failed to process 1 of 2 questions"),
+    )
+
+
+def _surveycoder_like() -> CodingResults:
+    """Per-code sentiment and confidence, a text that differs from the response, an unlisted id."""
+    responses = {"a": "good value", "b": "too slow", "c": ""}
+    node = CodeNode(
+        "c-1",
+        "Value",
+        {
+            "a": Assignment("good value", sentiment="positive", confidence=0.9),
+            "b": Assignment("slow-ish", sentiment=None, confidence=0.3),
+            "zz": Assignment("not in responses"),
+        },
+        [CodeNode("c-2", "Speed", {"b": Assignment("too slow", sentiment="negative")})],
+    )
+    plain = CodeNode("c-3", "Uncoded", {"c": Assignment("")}, bucket="uncoded")
+    q = QuestionCoding("Q1", "Thoughts?", [node, plain], responses, uncoded_reported=True)
+    return CodingResults(
+        job_id="job_1a2b3c4d5e6f7a8b9c0d1e2f",
+        provider="surveycoder",
+        kind="one_call",
+        survey=None,
+        completed_at=None,
+        questions=[q],
+        has_sentiment=True,
+        has_confidence=True,
+    )
+
+
+@pytest.mark.parametrize("make", [_aftercare_like, _surveycoder_like])
+@pytest.mark.parametrize("pace", [True, False])
+def test_coding_results_round_trip_exactly(make, pace: bool) -> None:
+    results = make()
+    blob = encode_coding(results, pace=pace)
+    assert blob.startswith(CODING_MAGIC)
+    assert decode_coding(blob) == results
+
+
+def test_plain_assignments_stay_shared_per_respondent_after_decoding() -> None:
+    decoded = decode_coding(encode_coding(_aftercare_like()))
+    assert decoded is not None
+    root = decoded.questions[0].codes[0]
+    sub = root.children[0]
+    assert root.assignments["R00042"] is sub.assignments["R00042"]
+    assert len(root.assignments) == 400 and len(sub.assignments) == 700
+
+
+def test_a_large_job_compresses() -> None:
+    results = _aftercare_like(60_000)
+    blob = encode_coding(results)
+    raw_text = sum(len(r) + len(t) for r, t in results.questions[0].responses.items())
+    assert len(blob) < raw_text // 3
+    assert decode_coding(blob) == results
+
+
+def test_unreadable_blobs_decode_to_none() -> None:
+    blob = encode_coding(_aftercare_like(50))
+    old_json_format = zlib.compress(b'{"v":2,"type":"coding","questions":[]}')
+    body = zlib.decompress(blob[len(CODING_MAGIC) :])
+    assert decode_coding(old_json_format) is None
+    assert decode_coding(blob[: len(blob) // 2]) is None  # truncated stream
+    assert decode_coding(CODING_MAGIC + zlib.compress(body[:-3])) is None  # truncated last frame
+    assert decode_coding(CODING_MAGIC + zlib.compress(body + b"\x00")) is None  # trailing bytes
+    assert decode_coding(CODING_MAGIC + b"not zlib at all") is None
+    assert decode_coding(b"") is None

@@ -1,0 +1,100 @@
+"""The scale sandbox in its own process (not a benchmark): used by ``export_100k.py``.
+
+``coding_100k.py`` measures against ``replay_upstream.py`` instead (no JSON work per request); the
+export benchmark is dominated by writing the workbook, so the real sandbox is the simpler upstream.
+Run as ``python bench/_sandbox_process.py``: it builds ``Sandbox(scale=100_000, page_size=1000)``,
+serves it, prints one JSON line, and exits when stdin closes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import ROOT, vm_status_mb
+
+SCALE = 100_000
+PAGE_SIZE = 1000
+
+
+def serve_sandbox() -> int:
+    from datetime import UTC, datetime
+
+    from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
+
+    sb = Sandbox(seed=7, scale=SCALE, page_size=PAGE_SIZE, start=datetime(2026, 11, 23, 12, tzinfo=UTC))
+    job = next(r for r in sb.jobs() if r["survey"] == "BENCH-SCALE" and r["kind"] == "coding")
+    sb.store.jobs[job["id"]].data()  # build the payload now, not inside a timed request
+    with SandboxServer(sb) as srv:
+        info = {
+            "aftercare_url": srv.aftercare_url,
+            "surveycoder_url": srv.surveycoder_url,
+            "aftercare_key": sb.keys.aftercare,
+            "surveycoder_key": sb.keys.surveycoder,
+            "job_id": job["id"],
+            "responses": job["responses"],
+        }
+        print(json.dumps(info), flush=True)
+        sys.stdin.read()  # the parent closes stdin to stop us
+    print(json.dumps({"maxrss_mb": vm_status_mb("VmHWM")}), flush=True)
+    return 0
+
+
+class SandboxProcess:
+    def __enter__(self) -> SandboxProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.kill()
+            raise RuntimeError("sandbox subprocess failed to start")
+        self.info: dict[str, Any] = json.loads(line)
+        return self
+
+    def stop(self) -> float | None:
+        """Stop the sandbox; its own peak RSS (VmHWM) in MB."""
+        if self.proc.poll() is not None:
+            return None
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        try:
+            out = self.proc.stdout.read()
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+        for line in out.splitlines():
+            if line.startswith("{"):
+                return json.loads(line).get("maxrss_mb")
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def settings_for(info: dict[str, Any], data_dir: str) -> tuple[Any, dict[str, str]]:
+    from survey_jobs_mcp.server.settings import Settings
+
+    settings = Settings.from_env(
+        {
+            "AFTERCARE_BASE_URL": info["aftercare_url"],
+            "SURVEYCODER_BASE_URL": info["surveycoder_url"],
+            "SURVEY_JOBS_DATA_DIR": data_dir,
+        }
+    )
+    env = {"AFTERCARE_API_KEY": info["aftercare_key"], "SURVEYCODER_API_KEY": info["surveycoder_key"]}
+    return settings, env
+
+
+if __name__ == "__main__":
+    sys.exit(serve_sandbox())
