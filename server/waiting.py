@@ -152,15 +152,12 @@ class Waiter:
         jobs: list[Job] = []
 
         async def collect(adapter: ProviderAdapter) -> None:
-            async def known_only(job_id: str) -> Job:
-                job = await adapter.known_job(job_id)
-                if job is None:
-                    raise SurveyJobsError("never checked")
-                return job
+            async def known_or_checked(job_id: str) -> Job:
+                """A tracked job as last seen (its poller refreshes it), or checked now if never seen."""
+                return await adapter.known_job(job_id) or await self._hub.refresh(job_id)
 
-            part = await adapter.list_jobs(
-                None, refresh=known_only, budget_s=self._settings.list_refresh_budget_s
-            )
+            budget = self._settings.list_refresh_budget_s
+            part = await adapter.list_jobs(None, refresh=known_or_checked, budget_s=budget)
             for job in part.jobs:
                 if not adapter.info.needs_tracking:
                     self._hub.observe(job)

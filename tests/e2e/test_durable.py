@@ -18,7 +18,7 @@ from mcp import Client, StdioServerParameters
 
 from survey_jobs_mcp.server.sandbox import Fault, Sandbox, SandboxServer
 from survey_jobs_mcp.server.sandbox.faults import ROUTES
-from tests.test_e2e_stdio import SCRIPT, _env, _first
+from tests.e2e.test_stdio import SCRIPT, _env, _first
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
