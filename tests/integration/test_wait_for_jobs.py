@@ -216,3 +216,51 @@ async def test_prefetch_off_reads_nothing_in_the_background(h: Harness):
 def pages(h: Harness, job_id: str) -> int:
     data = h.sb.store.jobs[job_id].data()
     return -(-len(data.respondents) // h.sb.page_size)
+
+
+def coding_pages(h: Harness, job_id: str) -> int:
+    return -(-len(h.sb.store.jobs[job_id].data().items) // h.sb.page_size)
+
+
+async def test_list_jobs_prefetches_jobs_seen_finishing_at_most_n_at_a_time(h: Harness):
+    coding = h.job("aftercare", "coding", "processing")
+    quality = h.job("aftercare", "data_quality", "processing")
+    total = {"aftercare.coding.get": coding_pages(h, coding), "aftercare.dq.get": pages(h, quality)}
+    for route in total:
+        h.sb.faults.add(route, Fault.latency(0.05))
+    async with h.client(settings=fast(h, prefetch=1)) as client:
+        await client.call_tool("list_jobs", {"provider": "aftercare"})  # both seen running
+        h.sb.clock.advance(11 * 60)  # these two finish (the other unfinished ones later)
+        listed = await client.call_tool("list_jobs", {"provider": "aftercare", "status": "completed"})
+        assert {coding, quality} <= {j["id"] for j in listed.structured_content["jobs"]}
+        base = {route: h.sb.faults.calls(route) for route in total}
+        reading_both = False
+        while any(h.sb.faults.calls(r) - base[r] < n for r, n in total.items()):
+            fetched = {r: h.sb.faults.calls(r) - base[r] for r in total}
+            reading_both |= all(0 < fetched[r] < total[r] for r in total)
+            await anyio.sleep(0.01)
+        before = h.requests()
+        assert (await client.call_tool("get_coding_results", {"job_id": coding})).is_error is False
+        assert (await client.call_tool("get_quality_results", {"job_id": quality})).is_error is False
+    assert not reading_both  # prefetch=1: one reader after the other
+    assert h.requests() == before  # both answered from the prefetched results
+
+
+async def test_a_prefetch_reader_pauses_while_a_caller_waits_on_another(h: Harness):
+    quality = h.job("aftercare", "data_quality", "processing")
+    coding = "8d8e423d-47c4-4c67-869f-bc3b50931b51"
+    h.sb.faults.add("aftercare.dq.get", Fault.latency(0.1))
+    h.sb.faults.add("aftercare.coding.get", Fault.latency(0.05))
+    async with h.client(settings=fast(h)) as client:
+        await client.call_tool("get_job", {"job_id": quality})
+        h.sb.clock.advance(20 * 60)
+        await client.call_tool("get_job", {"job_id": quality})  # seen finishing: prefetch starts
+        while h.sb.faults.calls("aftercare.dq.get") < 3:  # its first page (the status check) is in
+            await anyio.sleep(0.01)
+        before = h.sb.faults.calls("aftercare.dq.get")
+        answer = await client.call_tool("get_coding_results", {"job_id": coding})  # 18 pages, ~1 s
+        during = h.sb.faults.calls("aftercare.dq.get") - before
+        assert answer.is_error is False
+        while h.sb.faults.calls("aftercare.dq.get") < 2 + pages(h, quality):  # then it goes on
+            await anyio.sleep(0.01)
+    assert during <= 1  # at most the page in flight when the caller's reader started
