@@ -72,19 +72,30 @@ def begin(store: Store, job_id: str, kind: str, meta: dict[str, Any]) -> None:
         )
 
 
-def add_page(store: Store, job_id: str, kind: str, seq: int, page: Any, next_cursor: str | None) -> None:
-    """Store page ``seq`` (1-based) and where the next one is, in one transaction."""
-    key = normalize_job_id(job_id)
-    body = pack(page)
+@dataclass(frozen=True, slots=True)
+class Page:
+    job_id: str
+    kind: str
+    seq: int
+    """1-based position of the page in the job's results."""
+    body: Any
+    next_cursor: str | None
+
+
+def add_pages(store: Store, pages: list[Page]) -> None:
+    """Store pages and, per read, where the next page is: one transaction for the whole batch."""
+    packed = [(normalize_job_id(p.job_id), p.kind, p.seq, pack(p.body), p.next_cursor) for p in pages]
     with store.transaction() as conn:
-        conn.execute(
+        conn.executemany(
             "INSERT OR REPLACE INTO result_pages (job_id, kind, seq, body) VALUES (?, ?, ?, ?)",
-            (key, kind, seq, body),
+            [(key, kind, seq, body) for key, kind, seq, body, _ in packed],
         )
-        conn.execute(
-            "UPDATE result_reads SET pages = ?, next_cursor = ?, complete = ? WHERE job_id = ? AND kind = ?",
-            (seq, next_cursor, int(next_cursor is None), key, kind),
-        )
+        for key, kind, seq, _, cursor in packed:
+            conn.execute(
+                "UPDATE result_reads SET pages = ?, next_cursor = ?, complete = ? "
+                "WHERE job_id = ? AND kind = ?",
+                (seq, cursor, int(cursor is None), key, kind),
+            )
 
 
 def load(store: Store, job_id: str, kind: str) -> SavedRead | None:

@@ -1,10 +1,11 @@
 """Where read results live between calls and restarts: the result cache and the stored pages.
 
-Every write goes through one writer thread, in order, so a page is in SQLite milliseconds after it
-was absorbed and no write ever delays an answer. Finished results are later compacted into the
-result cache (our own compact format, ``result_codec``) by a daemon thread, after a short delay so
-the encoding does not compete with building the answer; the pages are dropped only once the cache
-row is written, so stopping the server at any moment loses nothing already read.
+Every write goes through one writer thread, in order, so no write ever delays an answer; pages are
+batched and in SQLite within ``page_flush_s`` (1 s) of being absorbed, and at once on shutdown.
+Finished results are later compacted into the result cache (our own compact format,
+``result_codec``) by a daemon thread, after a short delay so the encoding does not compete with
+building the answer; the pages are dropped only once the cache row is written, so stopping the
+server loses nothing already read.
 """
 
 from __future__ import annotations
@@ -32,12 +33,16 @@ CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
 
 
 class ResultStore:
-    def __init__(self, store: Store, *, compact_delay_s: float = 2.0) -> None:
+    def __init__(self, store: Store, *, compact_delay_s: float = 2.0, page_flush_s: float = 1.0) -> None:
         self.store = store
         read_state.create_tables(store)
         self.compact_delay_s = compact_delay_s
+        self.page_flush_s = page_flush_s
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._closed = False
+        self._pages: list[read_state.Page] = []
+        self._pages_lock = threading.Lock()
+        self._drain_timer: threading.Timer | None = None
 
     # ---------------------------------------------------------------- writes (ordered, off the loop)
     def _submit(self, fn: Callable[..., None], *args: Any) -> None:
@@ -56,7 +61,27 @@ class ResultStore:
         self._submit(read_state.begin, self.store, job_id, kind, meta)
 
     def add_page(self, job_id: str, kind: str, seq: int, page: Any, next_cursor: str | None) -> None:
-        self._submit(read_state.add_page, self.store, job_id, kind, seq, page, next_cursor)
+        """Queue a page; within ``page_flush_s`` every page queued by then is stored in one transaction.
+
+        Batching keeps the store's share of a fast read small (one commit, not one per page), and
+        the short delay lets the answer be built before the pages are serialised.
+        """
+        with self._pages_lock:
+            self._pages.append(read_state.Page(job_id, kind, seq, page, next_cursor))
+            if self._drain_timer is not None:
+                return
+            timer = self._drain_timer = threading.Timer(self.page_flush_s, self._submit, (self._drain_pages,))
+        timer.daemon = True
+        timer.start()
+
+    def _drain_pages(self) -> None:
+        with self._pages_lock:
+            pages, self._pages = self._pages, []
+            if self._drain_timer is not None:
+                self._drain_timer.cancel()
+                self._drain_timer = None
+        if pages:
+            read_state.add_pages(self.store, pages)
 
     def compact_later(self, job_id: str, kind: str, result: Any) -> None:
         """Encode the finished result into the cache (daemon thread), then drop its pages."""
@@ -80,15 +105,16 @@ class ResultStore:
             read_state.forget(self.store, job_id, kind)
 
     async def flush(self) -> None:
-        """Wait until every write queued so far is in the store."""
+        """Wait until every write queued so far (pages included) is in the store."""
         try:
-            future = self._writer.submit(lambda: None)
+            future = self._writer.submit(self._drain_pages)
         except RuntimeError:
             return
         await anyio.to_thread.run_sync(future.result)
 
     def close(self) -> None:
         """Write whatever is queued and wait for it (the server is stopping); later writes are dropped."""
+        self._submit(self._drain_pages)
         self._closed = True
         self._writer.shutdown(wait=True)
 

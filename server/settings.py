@@ -62,7 +62,7 @@ class Settings:
     poll_rate_per_provider: float = 4.0
     # list_jobs refreshes tracked unfinished jobs (oldest-checked first) for at most this long; the rest
     # show their last known status.
-    list_refresh_budget_s: float = 20.0
+    list_refresh_budget_s: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, platform: str | None = None) -> Settings:

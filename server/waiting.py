@@ -3,7 +3,8 @@
 Why it looks like this: agents otherwise poll ``get_job`` in a loop. Here every watched job has one
 poller in the server's task group, shared by every call watching it; it asks at most every
 ``poll_interval_s`` (default 2 s), each provider gets at most ``poll_rate_per_provider`` requests a
-second, a 429 pauses that provider, and the request itself goes through the shared status refresh
+second (only the first check of the at most 20 ids a caller names is not held back), a 429
+pauses that provider, and the request itself goes through the shared status refresh
 (so a ``list_jobs`` or ``get_job`` refresh of the same job is the same request). A poller stops when
 its job is final or nobody watches it any more.
 """
@@ -70,7 +71,12 @@ class Waiter:
     ) -> WaitOutcome:
         start = self._clock()
         notes: list[str] = []
-        jobs = await self._unfinished(notes) if job_ids is None else await self._initial(job_ids, notes)
+        if job_ids is None:
+            jobs = await self._unfinished(
+                notes, budget_s=min(self._settings.list_refresh_budget_s, timeout_s / 2)
+            )
+        else:
+            jobs = await self._initial(job_ids, notes)
         latest = {job.job_id: job for job in jobs}
         order = list(latest)
 
@@ -147,17 +153,17 @@ class Waiter:
         notes.extend(f"{k} could not be checked and is not watched: {exc}" for k, exc in failed.items())
         return [found[k] for k in keys if k in found]
 
-    async def _unfinished(self, notes: list[str]) -> list[Job]:
+    async def _unfinished(self, notes: list[str], *, budget_s: float) -> list[Job]:
         """Every unfinished job known: tracked ones as last seen, listed ones as listed now."""
         jobs: list[Job] = []
 
         async def collect(adapter: ProviderAdapter) -> None:
             async def known_or_checked(job_id: str) -> Job:
                 """A tracked job as last seen (its poller refreshes it), or checked now if never seen."""
-                return await adapter.known_job(job_id) or await self._hub.refresh(job_id)
+                limiter = self._limiters[adapter.info.name]
+                return await adapter.known_job(job_id) or await self._hub.refresh(job_id, limiter=limiter)
 
-            budget = self._settings.list_refresh_budget_s
-            part = await adapter.list_jobs(None, refresh=known_or_checked, budget_s=budget)
+            part = await adapter.list_jobs(None, refresh=known_or_checked, budget_s=budget_s)
             for job in part.jobs:
                 if not adapter.info.needs_tracking:
                     self._hub.observe(job)
@@ -182,6 +188,8 @@ class Waiter:
                 poller = self._pollers[job.job_id] = _Poller(job)
                 assert self._tg is not None, "Waiter.start() was not called (the server's lifespan does)"
                 self._tg.start_soon(self._poll, poller)
+            elif poller.watchers == 0:
+                poller.left = anyio.Event()  # watched again before its task noticed it was left
             poller.watchers += 1
             pollers.append(poller)
         try:

@@ -176,3 +176,21 @@ async def test_an_upstream_failure_mid_read_keeps_the_pages(h: Harness):
         done = await client.call_tool("get_coding_results", {"job_id": CODING})
     assert done.is_error is False and done.structured_content["questions_total"] == 4
     assert h.sb.faults.calls("aftercare.coding.get") == pages + h.settings.max_attempts
+
+
+async def test_what_was_read_reaches_the_store_while_the_server_runs(h: Harness):
+    """No shutdown needed: the pages (then the compacted result) are written shortly after the read."""
+    from survey_jobs_mcp.server import read_state
+    from survey_jobs_mcp.server.store import Store
+
+    async with h.client() as client:
+        answer = await client.call_tool("get_quality_results", {"job_id": DQ})
+        assert answer.is_error is False
+        for _ in range(200):  # polls for up to 10 s; written within about a second
+            with Store.open(h.settings.store_path) as store:
+                saved = read_state.load(store, DQ, "quality")
+                if (saved is not None and saved.complete) or store.cache_size()[0]:
+                    break
+            await anyio.sleep(0.05)
+        else:
+            raise AssertionError("the read results never reached the store")

@@ -264,3 +264,22 @@ async def test_a_prefetch_reader_pauses_while_a_caller_waits_on_another(h: Harne
         while h.sb.faults.calls("aftercare.dq.get") < 2 + pages(h, quality):  # then it goes on
             await anyio.sleep(0.01)
     assert during <= 1  # at most the page in flight when the caller's reader started
+
+
+async def test_a_second_wait_reuses_the_poller_without_spinning(h: Harness, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(runtime, "TOOL_DEADLINE_S", 0.5)  # each wait lasts 0.45 s
+    ids = unfinished(h)
+    # A low provider rate keeps pollers queued for a request when a wait ends and the next begins.
+    settings = dataclasses.replace(h.settings, poll_interval_s=0.2, poll_rate_per_provider=3.0)
+    reports: list[float] = []
+
+    async def on_progress(done, total, message):
+        reports.append(done)
+
+    async with h.client(settings=settings) as client:
+        for _ in range(4):  # back to back, as an agent calls it
+            r = await client.call_tool("wait_for_jobs", {"job_ids": ids}, progress_callback=on_progress)
+            assert r.structured_content["state"] == "waiting", text_of(r)
+    # every wait: one report at the start and one per poll (each provider at most 3 a second)
+    assert 4 <= len(reports) <= 4 * 20
+    assert h.sb.faults.calls("surveycoder.jobs.get") <= 4 * 6
