@@ -12,12 +12,15 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 
 from survey_jobs_mcp.tools.catalog import SERVER_INSTRUCTIONS, TOOLS
@@ -95,14 +98,34 @@ class LiveState:
         return self.state
 
 
+async def flush_on_sigterm(source: JobService) -> None:
+    """On SIGTERM, write every queued page to the store, then die of the signal as usual.
+
+    Hosts stop a stdio server by closing stdin and, about 2 s later, sending SIGTERM (the MCP SDK's
+    stdio client does exactly this). Python's default SIGTERM ends the process at once, losing any
+    store write still queued; this handler makes sure what was read is on disk first.
+    """
+    with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+        async for _ in signals:
+            logger.info("SIGTERM: flushing pending store writes")
+            await anyio.to_thread.run_sync(source.close)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 def build_server(
     settings: Settings,
     *,
     env: Mapping[str, str] | None = None,
     clock: Callable[[], datetime] = _utc_now,
     tz: tzinfo | None = None,
+    handle_signals: bool = False,
 ) -> MCPServer:
-    """Build the MCP server. ``env`` overrides where keys come from (tests, ``--sandbox``)."""
+    """Build the MCP server. ``env`` overrides where keys come from (tests, ``--sandbox``).
+
+    ``handle_signals``: flush pending store writes on SIGTERM (the CLI's ``serve``; in-process users
+    keep their own signal handling).
+    """
 
     keys_env: Mapping[str, str] = env if env is not None else os.environ
     live = LiveState()
@@ -120,7 +143,9 @@ def build_server(
                         open_provider_http(name, settings=settings, env=keys_env)
                     )
                     adapters[name] = package.create(http, store=store, now=clock)
-                source = JobService(adapters, store=store, on_status_change=events.jobs_changed)
+                source = JobService(
+                    adapters, store=store, settings=settings, on_status_change=events.jobs_changed
+                )
                 logger.info("survey-jobs-mcp %s ready (data dir %s)", __version__, settings.data_dir)
                 live.state = AppState(
                     source=source,
@@ -130,10 +155,19 @@ def build_server(
                     export_dir=settings.export_path,
                 )
                 try:
-                    yield live.state
+                    # Background work (results readers, shared status requests, pollers) belongs to
+                    # the server, not to the tool call that started it.
+                    async with anyio.create_task_group() as tg:
+                        source.start(tg)
+                        if handle_signals:
+                            tg.start_soon(flush_on_sigterm, source)
+                        try:
+                            yield live.state
+                        finally:
+                            tg.cancel_scope.cancel()
                 finally:
                     live.state = None
-                    source.close()  # flush pending result-cache writes before the store closes
+                    source.close()  # flush queued store writes before the store closes
         finally:
             store.close()
 

@@ -90,8 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     add_auth_arguments(sub)
 
     track = sub.add_parser("track", help="remember Aftercare job ids so list_jobs shows them")
-    track.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    track.add_argument("job_ids", nargs="*", metavar="JOB_ID")
     track.add_argument("--no-check", action="store_true", help="only record the ids; do not ask Aftercare")
+    track.add_argument("--list", action="store_true", help="show the tracked jobs and when each was checked")
+    untrack = sub.add_parser("untrack", help="forget tracked job ids (list_jobs no longer shows them)")
+    untrack.add_argument("job_ids", nargs="+", metavar="JOB_ID")
 
     sandbox = sub.add_parser("sandbox", help="serve the local emulator of both APIs on 127.0.0.1")
     add_sandbox_arguments(sandbox)
@@ -133,9 +136,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_auth(args, checker=check_key)
     if command == "track":
-        from .track import run_track
+        from .track import run_track, run_track_list
 
+        if args.list:
+            return run_track_list()
+        if not args.job_ids:
+            _parser().error("track needs JOB_ID... or --list")
         return run_track(args.job_ids, check=not args.no_check)
+    if command == "untrack":
+        from .track import run_untrack
+
+        return run_untrack(args.job_ids)
     if command == "sandbox":
         from .sandbox.cli import run_sandbox
 

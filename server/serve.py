@@ -44,7 +44,8 @@ def serve(
                 embedded.server.aftercare_url,
                 embedded.server.surveycoder_url,
             )
-        server = build_server(settings, env=env)
+        # stdio: flush queued store writes on SIGTERM (uvicorn handles signals for HTTP itself)
+        server = build_server(settings, env=env, handle_signals=tokens is None)
         if tokens is None:
             server.run("stdio")
             return 0

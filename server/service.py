@@ -1,24 +1,28 @@
 """``JobService``: the ``tools.source.JobSource`` the tools read, over every registered provider.
 
 It owns only what is common to all providers: dispatch of a job id to its provider's adapter
-(through the registry), the local store's result cache, deferred cache writes, and showing every
-job it sees to the ``StatusWatch`` (resource subscribers hear about status changes). Everything a
-provider does differently lives in its adapter under ``server/providers/<name>/``.
+(through the registry), the shared status refresh (``StatusHub``), the shared results readers
+(``ReaderPool``) with their store, prefetch of jobs seen finishing, waiting for jobs
+(``waiting.py``), and showing every job it sees to the ``StatusWatch`` (resource subscribers hear
+about status changes). Everything a provider does differently lives in its adapter under
+``server/providers/<name>/``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import math
+from collections.abc import Mapping
 from datetime import UTC
-from typing import TypeVar
 
 import anyio
+from anyio.abc import TaskGroup
 
 from survey_jobs_mcp.tools.errors import SurveyJobsError, UpstreamError
 from survey_jobs_mcp.tools.ids import JobIds
 from survey_jobs_mcp.tools.models import (
+    CODING_KINDS,
+    QUALITY_KINDS,
     Codebook,
     CodingResults,
     Job,
@@ -26,20 +30,41 @@ from survey_jobs_mcp.tools.models import (
     Provider,
     QualityReport,
 )
-from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn
+from survey_jobs_mcp.tools.source import (
+    JobListing,
+    KnownJob,
+    ProgressFn,
+    ReadingState,
+    ResultKind,
+    WaitMode,
+    WaitOutcome,
+)
 
-from . import result_codec
 from .providers.base import ProviderAdapter
 from .providers.registry import JOB_IDS, PROVIDER_INFO
+from .readers import ReaderPool
+from .result_store import ResultStore
+from .settings import Settings
+from .status_hub import StatusHub
 from .status_watch import StatusListener, StatusWatch
 from .store import Store
-
-T = TypeVar("T")
+from .waiting import Waiter
 
 logger = logging.getLogger("survey_jobs_mcp.service")
 
 KNOWN_JOBS_DEADLINE_S = 5.0
 """``known_jobs`` feeds argument completion, which a person waits for while typing."""
+
+
+def result_kind(job: Job) -> ResultKind | None:
+    """Which results a finished job has to read (None: none, e.g. a failed or codebook job)."""
+    if job.status not in ("completed", "partially_failed") or job.has_results is False:
+        return None
+    if job.kind in QUALITY_KINDS:
+        return "quality"
+    if job.kind in CODING_KINDS:
+        return "coding"
+    return None
 
 
 class JobService:
@@ -48,34 +73,57 @@ class JobService:
         adapters: Mapping[str, ProviderAdapter],
         *,
         store: Store,
+        settings: Settings | None = None,
         ids: JobIds = JOB_IDS,
         on_status_change: StatusListener | None = None,
     ) -> None:
+        settings = settings or Settings()
         self._adapters = dict(adapters)
-        self._store = store
+        self._settings = settings
         self.ids = ids
         self._watch = StatusWatch(on_status_change)
-        # One writer thread: cache writes are serialised and never delay an answer.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-cache")
-        self._pending_writes: dict[str, Callable[[], None]] = {}
+        self.results = ResultStore(store, compact_delay_s=settings.compact_delay_s)
+        self.readers = ReaderPool(self._adapters, self.results, prefetch=settings.prefetch)
+        self.hub = StatusHub(self._adapters, ids, on_finished=self._prefetch)
+        self.waiter = Waiter(self._adapters, self.hub, settings=settings, prefetch=self._prefetch)
+
+    def start(self, tg: TaskGroup) -> None:
+        """Hand the server's task group to the background work (readers, status requests, pollers)."""
+        self.readers.start(tg)
+        self.hub.start(tg)
+        self.waiter.start(tg)
 
     def _route(self, job_id: str) -> tuple[ProviderAdapter, str]:
         """The adapter that owns ``job_id`` and the id's key form (``InvalidInput`` if malformed)."""
         provider = self.ids.detect(job_id)
         return self._adapters[provider], self.ids.canonical(job_id)
 
+    def _prefetch(self, job: Job) -> bool:
+        """Start reading a finished job's results in the background (bounded, lowest priority)."""
+        kind = result_kind(job)
+        if kind is None:
+            return False
+        return self.readers.prefetch(self.ids.canonical(job.job_id), kind, job.provider)
+
+    async def _seen(self, jobs: list[Job]) -> None:
+        await self._watch.seen((self.ids.canonical(j.job_id), j.status) for j in jobs if j.status is not None)
+
     # ---------------------------------------------------------------- JobSource
     async def get_job(self, job_id: str) -> Job:
-        adapter, job_id = self._route(job_id)
-        job = await adapter.get_job(job_id)
+        self._route(job_id)
+        job = await self.hub.refresh(job_id)
         await self._seen([job])
         return job
 
     async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
         listing = JobListing(jobs=[], providers=[a.info.profile for a in self._adapters.values()])
+        budget = self._settings.list_refresh_budget_s
 
         async def collect(adapter: ProviderAdapter) -> None:
-            part = await adapter.list_jobs(status)
+            part = await adapter.list_jobs(status, refresh=self.hub.refresh, budget_s=budget)
+            if not adapter.info.needs_tracking:  # a listed job is fresh (tracked ones went through the hub)
+                for job in part.jobs:
+                    self.hub.observe(job)
             listing.jobs.extend(part.jobs)
             listing.failures.extend(part.failures)
             listing.notes.extend(part.notes)
@@ -111,26 +159,18 @@ class JobService:
         unique = {self.ids.canonical(k.job_id): k for k in known}
         return sorted(unique.values(), key=_newest_first)
 
-    async def _seen(self, jobs: list[Job]) -> None:
-        await self._watch.seen((self.ids.canonical(j.job_id), j.status) for j in jobs if j.status is not None)
+    async def read_results(
+        self, job_id: str, kind: ResultKind, progress: ProgressFn, wait_s: float
+    ) -> CodingResults | QualityReport | ReadingState:
+        adapter, key = self._route(job_id)
+        reader = self.readers.reader(key, kind, adapter.info.name)
+        return await self.readers.wait(reader, wait_s=wait_s, progress=progress)
 
     async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
-        adapter, job_id = self._route(job_id)
-        cached = await self._cached(job_id, result_codec.decode_coding)
-        if cached is not None:
-            return cached
-        results = await adapter.coding_results(job_id, progress)
-        self._cache_later(job_id, "coding", result_codec.encode_coding, results)
-        return results
+        return await self.read_results(job_id, "coding", progress, math.inf)  # type: ignore[return-value]
 
     async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
-        adapter, job_id = self._route(job_id)
-        cached = await self._cached(job_id, result_codec.decode_quality)
-        if cached is not None:
-            return cached
-        report = await adapter.quality_report(job_id, progress)
-        self._cache_later(job_id, "quality", result_codec.encode_quality, report)
-        return report
+        return await self.read_results(job_id, "quality", progress, math.inf)  # type: ignore[return-value]
 
     async def get_codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
         # Not cached in the store: a codebook is one small body, read once per server (the tools
@@ -138,38 +178,14 @@ class JobService:
         adapter, job_id = self._route(job_id)
         return await adapter.codebook(job_id, progress)
 
-    # ---------------------------------------------------------------- result cache
-    async def _cached(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:
-        """Finished results from the local store (None if absent, unreadable or of an old format;
-        an unreadable row is deleted, so the refetch replaces it)."""
-        return await self._store.acache_get_decoded(job_id, decode)
-
-    def _cache_later(self, job_id: str, kind: str, encode: Callable[[T], bytes], value: T) -> None:
-        """Queue finished results for the store; written once the answer is out (``results_served``).
-
-        Encoding 100,000 responses is CPU work that would otherwise compete (for the GIL) with
-        building the summary the assistant is waiting for.
-        """
-
-        def write() -> None:
-            try:
-                self._store.cache_put(job_id, kind, encode(value))
-            except Exception:  # a cache write must never break anything; the next call refetches
-                logger.warning("could not cache results of %s", job_id, exc_info=True)
-
-        self._pending_writes[job_id] = write
-
-    def results_served(self, job_id: str) -> None:
-        """The caller has answered from these results: persist them now, in the background."""
-        write = self._pending_writes.pop(self.ids.canonical(job_id), None)
-        if write is not None:
-            self._writer.submit(write)
+    async def wait_for_jobs(
+        self, job_ids: list[str] | None, *, until: WaitMode, timeout_s: float, progress: ProgressFn
+    ) -> WaitOutcome:
+        return await self.waiter.wait(job_ids, until=until, timeout_s=timeout_s, progress=progress)
 
     def close(self) -> None:
         """Write whatever is still queued and wait for it (called when the server shuts down)."""
-        for job_id in list(self._pending_writes):
-            self.results_served(job_id)
-        self._writer.shutdown(wait=True)
+        self.results.close()
 
 
 def _newest_first(job: KnownJob) -> tuple[bool, float, str]:
@@ -180,4 +196,4 @@ def _newest_first(job: KnownJob) -> tuple[bool, float, str]:
     return (False, -moment.timestamp(), job.job_id)
 
 
-__all__ = ["JobService"]
+__all__ = ["JobService", "result_kind"]

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from .providers.registry import PROVIDER_INFO
 
 APP_DIR_NAME = "survey-jobs-mcp"
+DEFAULT_PREFETCH = 2
 
 
 class SettingsError(ValueError):
@@ -50,6 +51,18 @@ class Settings:
     cache_max_bytes: int = 200 * 1024 * 1024
     export_dir: Path | None = None
     """Where ``export_results`` writes (``SURVEY_JOBS_EXPORT_DIR``); None = ``default_export_dir``."""
+    # Finished results are compacted into the cache this long after the last page (their stored pages
+    # already make them durable), so the encoding does not compete with building the answer.
+    compact_delay_s: float = 2.0
+    # Readers started in the background for jobs seen finishing (0 = no prefetch); SURVEY_JOBS_PREFETCH.
+    prefetch: int = DEFAULT_PREFETCH
+    # wait_for_jobs: seconds between two status requests for one job, and requests per second per
+    # provider for all pollers together (the HTTP layer still honours 429 and Retry-After).
+    poll_interval_s: float = 2.0
+    poll_rate_per_provider: float = 4.0
+    # list_jobs refreshes tracked unfinished jobs (oldest-checked first) for at most this long; the rest
+    # show their last known status.
+    list_refresh_budget_s: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, platform: str | None = None) -> Settings:
@@ -63,6 +76,7 @@ class Settings:
         )
         export_raw = (env.get("SURVEY_JOBS_EXPORT_DIR") or "").strip()
         return cls(
+            prefetch=_prefetch(env),
             base_urls={
                 name: _base_url(env, info.base_url_env, info.default_base_url)
                 for name, info in PROVIDER_INFO.items()
@@ -86,6 +100,20 @@ class Settings:
             raise SettingsError(
                 f"unknown provider {provider!r} (expected one of {', '.join(self.base_urls)})"
             ) from None
+
+
+MAX_PREFETCH = 8
+
+
+def _prefetch(env: Mapping[str, str]) -> int:
+    raw = (env.get("SURVEY_JOBS_PREFETCH") or "").strip()
+    if not raw:
+        return DEFAULT_PREFETCH
+    if not raw.isdigit() or int(raw) > MAX_PREFETCH:
+        raise SettingsError(
+            f"SURVEY_JOBS_PREFETCH must be a whole number from 0 (no prefetch) to {MAX_PREFETCH}, got {raw!r}"
+        )
+    return int(raw)
 
 
 def _base_url(env: Mapping[str, str], name: str, default: str) -> str:

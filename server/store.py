@@ -39,7 +39,7 @@ from .store_open import BUSY_TIMEOUT_MS, open_connection, runtime_error_message
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_CACHE_MAX_BYTES = 200 * 1024 * 1024
 __all__ = ["BUSY_TIMEOUT_MS", "DEFAULT_CACHE_MAX_BYTES", "Store", "StoreError", "TrackedJob"]
 logger = logging.getLogger("survey_jobs_mcp.store")
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS tracked_jobs (
     last_checked_at   TEXT,
     completed_at      TEXT,
     error_code        TEXT,
-    error_message     TEXT
+    error_message     TEXT,
+    missing_since     TEXT
 );
 CREATE INDEX IF NOT EXISTS tracked_jobs_provider ON tracked_jobs(provider);
 CREATE TABLE IF NOT EXISTS result_cache (
@@ -69,6 +70,11 @@ CREATE TABLE IF NOT EXISTS result_cache (
 );
 CREATE INDEX IF NOT EXISTS result_cache_lru ON result_cache(last_used);
 """
+_ADDED_COLUMNS = {
+    # version 2: when the provider first answered 404 for a tracked id (untracked after a second
+    # 404 at least an hour later)
+    ("tracked_jobs", "missing_since"): "TEXT",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,8 @@ class TrackedJob:
     last_checked_at: datetime | None
     completed_at: datetime | None
     error: JobError | None
+    missing_since: datetime | None = None
+    """When the provider first answered 404 for this id (cleared by any later answer)."""
 
 
 def normalize_job_id(job_id: str) -> str:
@@ -136,6 +144,7 @@ class Store:
         """
         path = Path(path).expanduser()
         opened = open_connection(path, _SCHEMA, SCHEMA_VERSION)
+        _add_missing_columns(opened.conn)
         return cls(
             opened.conn, path, cache_max_bytes, notice=opened.notice, degraded_note=opened.degraded_note
         )
@@ -166,6 +175,13 @@ class Store:
         where = "in memory" if self.degraded_note else str(self.path)
         logger.warning("local store %s failed: %s", where, exc)
         return StoreError(runtime_error_message(where, self.path, exc))
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction for modules that keep their own tables here (``read_state.py``)."""
+        return self._write()
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._read(sql, args)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -246,7 +262,8 @@ class Store:
                     last_checked_at = ?,
                     completed_at = COALESCE(?, completed_at),
                     error_code = ?,
-                    error_message = ?
+                    error_message = ?,
+                    missing_since = NULL
                 WHERE job_id = ?""",
                 (
                     kind,
@@ -271,6 +288,26 @@ class Store:
             (job_id.strip(), normalize_job_id(job_id)),
         )
         return _row_to_job(rows[0]) if rows else None
+
+    def mark_missing(self, job_id: str, at: datetime) -> TrackedJob | None:
+        """The provider answered 404 for a tracked id: remember when it first did (None: untracked)."""
+        job_id = normalize_job_id(job_id)
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE tracked_jobs SET missing_since = COALESCE(missing_since, ?), last_checked_at = ? "
+                "WHERE job_id = ?",
+                (_iso(at), _iso(at), job_id),
+            )
+        return self.get(job_id)
+
+    def untrack(self, job_ids: list[str]) -> list[str]:
+        """Forget tracked jobs; returns the ids that were tracked."""
+        gone: list[str] = []
+        with self._write() as conn:
+            for key in (normalize_job_id(j) for j in job_ids):
+                if conn.execute("DELETE FROM tracked_jobs WHERE job_id = ?", (key,)).rowcount:
+                    gone.append(key)
+        return gone
 
     def list_tracked(self, provider: str | None = None) -> list[TrackedJob]:
         """Known jobs, most recently seen first."""
@@ -392,12 +429,34 @@ class Store:
 
 _COLUMNS = (
     "job_id, provider, kind, survey, first_seen_at, last_status, status_changed_at, last_checked_at, "
-    "completed_at, error_code, error_message"
+    "completed_at, error_code, error_message, missing_since"
 )
 
 
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Bring a store written by an older version up to date (new tables come from the schema's
+    ``CREATE ... IF NOT EXISTS``; a column added to an existing table needs ``ALTER TABLE``)."""
+    for (table, column), kind in _ADDED_COLUMNS.items():
+        names = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in names:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def _row_to_job(row: tuple[Any, ...]) -> TrackedJob:
-    (job_id, provider, kind, survey, first_seen, status, changed, checked, completed, code, message) = row
+    (
+        job_id,
+        provider,
+        kind,
+        survey,
+        first_seen,
+        status,
+        changed,
+        checked,
+        completed,
+        code,
+        message,
+        missing,
+    ) = row
     return TrackedJob(
         job_id=job_id,
         provider=provider,
@@ -409,4 +468,5 @@ def _row_to_job(row: tuple[Any, ...]) -> TrackedJob:
         last_checked_at=_dt(checked),
         completed_at=_dt(completed),
         error=JobError(code, message or "") if code or message else None,
+        missing_since=_dt(missing),
     )

@@ -37,6 +37,7 @@ TOOLS = [
     "get_quality_results",
     "compare_coding_results",
     "export_results",
+    "wait_for_jobs",
 ]
 needs_npx = pytest.mark.skipif(shutil.which("npx") is None, reason="npx (Node.js) is not on PATH")
 
@@ -72,7 +73,7 @@ def packed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "manifest: current (6 tools, 5 prompts)"
+    assert lines[0] == "manifest: current (7 tools, 5 prompts)"
     assert lines[1] == "mcpb validate: ok"
     assert lines[2].startswith(f"mcpb pack: ok -> {out / 'survey-jobs-mcp-0.1.0.mcpb'} (")
     assert lines[3].startswith("archive: ok (")

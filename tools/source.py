@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from .ids import JobIds
 from .models import (
@@ -23,6 +23,8 @@ from .models import (
     ProviderProfile,
     QualityReport,
 )
+
+ResultKind = Literal["coding", "quality"]
 
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
 """``await progress(done, total, message)``: forwarded to MCP progress notifications."""
@@ -70,6 +72,51 @@ class KnownJob:
         return cls(job.job_id, job.provider, job.kind, job.status, job.dated_at)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingState:
+    """A job's results are still being read when a call's wait ran out; the server keeps reading.
+
+    ``eta_s`` is set only when the provider says how big the job is (Aftercare does not).
+    """
+
+    job_id: str
+    provider: Provider
+    provider_label: str
+    """How the provider is named in text (``ProviderProfile.label``)."""
+    kind: ResultKind
+    what: str
+    """e.g. "coding results from Aftercare"."""
+    pages: int
+    """Pages read so far (including ``resumed_pages``)."""
+    items: int
+    """Responses (coding) or respondents (data quality) read so far."""
+    elapsed_s: float
+    pages_per_s: float | None
+    eta_s: float | None = None
+    resumed_pages: int = 0
+    """Pages that came from the local store (read before a restart), not from the provider."""
+    restarted: bool = False
+    """The provider refused the stored cursor, so reading started over from the first page."""
+
+
+WaitMode = Literal["first_finished", "all_finished"]
+
+
+@dataclass(slots=True)
+class WaitOutcome:
+    """Where the watched jobs stand when ``wait_for_jobs`` returns."""
+
+    jobs: list[Job]
+    """Latest known state of every watched job, in the order asked."""
+    finished: list[str]
+    """Ids of watched jobs in a final status (completed, partially_failed, failed)."""
+    elapsed_s: float
+    polls: int
+    prefetching: list[str] = field(default_factory=list)
+    """Finished jobs whose results the server started reading in the background."""
+    notes: list[str] = field(default_factory=list)
+
+
 class JobSource(Protocol):
     ids: JobIds
     """The id formats of every provider: tools validate ids with it before any request."""
@@ -86,12 +133,28 @@ class JobSource(Protocol):
         """Resolve one job by id (provider detected from the id format)."""
         ...
 
+    async def read_results(
+        self, job_id: str, kind: ResultKind, progress: ProgressFn, wait_s: float
+    ) -> CodingResults | QualityReport | ReadingState:
+        """A finished job's full results, read by the server's shared reader for this job.
+
+        Waits at most ``wait_s`` seconds; if the reader is not done by then, returns where it is
+        (``ReadingState``) and keeps reading, so the next call continues from there.
+        """
+        ...
+
     async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
-        """Full coding results of a finished coding job (paged upstream, merged, cached)."""
+        """Full coding results of a finished coding job, however long the read takes (no deadline)."""
         ...
 
     async def get_quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
-        """Full data-quality report of a finished Aftercare data-quality job."""
+        """Full data-quality report of a finished Aftercare data-quality job (no deadline)."""
+        ...
+
+    async def wait_for_jobs(
+        self, job_ids: list[str] | None, *, until: WaitMode, timeout_s: float, progress: ProgressFn
+    ) -> WaitOutcome:
+        """Watch jobs (None: every unfinished job known) until ``until`` or ``timeout_s``."""
         ...
 
     async def get_codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
@@ -105,12 +168,5 @@ class JobSource(Protocol):
         Cheap enough to call on every keystroke of an argument completion: tracked jobs from the
         local store and a provider's recent-jobs list, reused for a short while. A provider that
         cannot be read contributes nothing (never an error).
-        """
-        ...
-
-    def results_served(self, job_id: str) -> None:
-        """Called once an answer built from fetched results has been produced.
-
-        Lets the source do deferred work (persisting results to a cache) off the answer path.
         """
         ...

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .clock import iso
-from .faults import parse_fault_spec
+from .faults import ROUTES, parse_fault_spec
 from .http_common import json_response
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ def routes(sb: Sandbox) -> list[Route]:
         return json_response({"now": iso(sb.clock.now())})
 
     async def faults(request: Request) -> Response:
+        if request.method == "GET":  # per-route call counts (benchmarks count upstream requests)
+            return json_response({"calls": {route: sb.faults.calls(route) for route in ROUTES}})
         if request.method == "DELETE":
             sb.faults.clear()
             return json_response({"faults": "cleared"})
@@ -50,5 +52,5 @@ def routes(sb: Sandbox) -> list[Route]:
     return [
         Route("/_sandbox/jobs", jobs, methods=["GET"]),
         Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
-        Route("/_sandbox/faults", faults, methods=["POST", "DELETE"]),
+        Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
     ]

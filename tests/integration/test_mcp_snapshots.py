@@ -39,6 +39,7 @@ async def test_tools_schema_snapshot(h: Harness):
         "get_job",
         "get_quality_results",
         "list_jobs",
+        "wait_for_jobs",
     ]
     for t in tools:
         a = t.annotations

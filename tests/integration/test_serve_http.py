@@ -54,6 +54,7 @@ TOOLS = {
     "get_quality_results",
     "compare_coding_results",
     "export_results",
+    "wait_for_jobs",
 }
 
 

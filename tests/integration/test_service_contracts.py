@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 import pytest
 
 from survey_jobs_mcp.server.http import open_provider_http
@@ -64,7 +65,10 @@ async def live_source(up: Upstream, tmp_path: Path) -> AsyncIterator[JobService]
                 },
                 store=store,
             )
-            yield source
+            async with anyio.create_task_group() as tg:  # what the server's lifespan does
+                source.start(tg)
+                yield source
+                tg.cancel_scope.cancel()
             source.close()
     finally:
         store.close()
@@ -76,7 +80,7 @@ async def test_wrong_type_deep_in_a_later_page_names_the_place(upstream: Upstrea
     )
     async with live_source(upstream, tmp_path) as source:
         with pytest.raises(UpstreamError) as caught:
-            await source.get_coding_results(JOB, no_progress)
+            await source.read_results(JOB, "coding", no_progress, 30)
     message = str(caught.value)
     assert "does not match its published schema at 'questionCodes.0.responseCodes.0.id'" in message
     assert "none are shown" in message
@@ -95,7 +99,7 @@ async def test_repeating_cursor_is_reported_not_looped(upstream: Upstream, tmp_p
     upstream.script(CODING_PATH, ok(_page([_question(1)], "same")))
     async with live_source(upstream, tmp_path) as source:
         with pytest.raises(UpstreamError, match="repeating page cursor"):
-            await source.get_coding_results(JOB, no_progress)
+            await source.read_results(JOB, "coding", no_progress, 30)
     assert len(upstream.calls_to(CODING_PATH)) == 2  # first page, then "same" once: its repeat is caught
 
 

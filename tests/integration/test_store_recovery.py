@@ -12,6 +12,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import anyio
 import pytest
 
 from survey_jobs_mcp.server import result_codec
@@ -255,11 +256,23 @@ async def test_the_server_runs_whatever_the_data_dir_is(h: Harness, tmp_path: Pa
         assert len([p for p in data_dir.iterdir() if CORRUPT_NAME.fullmatch(p.name)]) == 1
 
 
+async def _cache_row(h: Harness, job_id: str) -> None:
+    """Wait until the reader has compacted the finished results into a cache row (about 2 s after
+    the read; until then the stored pages hold them)."""
+    for _ in range(400):
+        with Store.open(h.settings.store_path) as store:
+            if store.cache_get(job_id) is not None:
+                return
+        await anyio.sleep(0.025)
+    raise AssertionError(f"no cache row for {job_id}")
+
+
 @pytest.mark.anyio
 async def test_an_incomplete_cached_row_is_refetched_through_mcp(h: Harness) -> None:
     coding = h.job("aftercare", "coding", "completed")
     async with h.client() as client:
         first = await client.call_tool("get_coding_results", {"job_id": coding})
+        await _cache_row(h, coding)
     assert not first.is_error
     with Store.open(h.settings.store_path) as store:
         blob = store.cache_get(coding)
@@ -275,6 +288,7 @@ async def test_an_incomplete_cached_row_is_refetched_through_mcp(h: Harness) -> 
     before = h.requests()
     async with h.client() as client:
         again = await client.call_tool("get_coding_results", {"job_id": coding})
+        await _cache_row(h, coding)
     assert not again.is_error, text_of(again)
     assert text_of(again) == text_of(first)
     assert h.requests() > before  # refetched from the provider

@@ -124,6 +124,8 @@ def test_faults_over_sandbox_routes(sandbox: Sandbox, sandbox_server: SandboxSer
     assert httpx.get(sandbox_server.surveycoder_url + "/v2/jobs", headers=headers).status_code == 502
     assert httpx.get(sandbox_server.surveycoder_url + "/v2/jobs", headers=headers).status_code == 200
     assert httpx.post(base + "/_sandbox/faults", json={"fault": "nope=502"}).status_code == 400
+    calls = httpx.get(base + "/_sandbox/faults").json()["calls"]
+    assert calls["surveycoder.jobs.list"] == 2 and calls["aftercare.coding.get"] == 0
     assert httpx.delete(base + "/_sandbox/faults").json() == {"faults": "cleared"}
 
 

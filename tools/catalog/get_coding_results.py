@@ -13,9 +13,10 @@ from ..tokens import DEFAULT_TOKENS
 from ..views.cleaning import CleaningField, no_match_error, sample_ids, with_cleaning
 from ..views.codebook import CodebookField
 from ..views.coding import CodingSummaryOut, build_coding_index, summarise_coding
+from ..views.reading import reading_summary
 from .codebook import codebook_summary
 from .exclusion import Exclude, ExcludeFlaggedIn, cleaned, exclusion
-from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
+from .runtime import Cursor, JobId, MaxTokens, StillReading, result, results_index, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
@@ -25,7 +26,8 @@ tree with example answers. code_id: that code's sub-codes and responses (cursor 
 Counts are distinct respondents; a parent counts its subtree once; multi-coded shares add to over \
 100%. Whatever is cut is counted, with the handle that shows it.
 exclude_flagged_in=<data-quality job id>: the same without the respondents it flags, and what that \
-changed. On a codebook_generation job: its codebook (categories, codes, definitions, sentiment)."""
+changed. On a codebook_generation job: its codebook (categories, codes, definitions, sentiment).
+A big job may outlast one call: the answer then has state "reading"; call again to continue."""
 
 
 class CodingResultsOut(CodingSummaryOut):
@@ -82,6 +84,10 @@ async def get_coding_results(
                 if cleaning.matched == 0:
                     raise no_match_error([index.results.job_id], [sample_ids(index.results)], excl)
                 summary = with_cleaning(lambda b: summarise(clean, b), cleaning, max_tokens, index.results)
+    except StillReading as still:
+        if still.state.job_id != source.ids.canonical(job_id):
+            raise  # the data-quality job of exclude_flagged_in: its message says to call again
+        summary = reading_summary(still.state, "get_coding_results", max_tokens)
     except CodebookOnly:
         summary = await codebook_summary(
             ctx,

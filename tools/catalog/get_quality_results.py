@@ -10,14 +10,16 @@ from pydantic import Field
 
 from ..tokens import DEFAULT_TOKENS
 from ..views.quality import QualitySummaryOut, build_quality_index, summarise_quality
-from .runtime import Cursor, JobId, MaxTokens, result, results_index, state
+from ..views.reading import reading_summary
+from .runtime import Cursor, JobId, MaxTokens, StillReading, result, results_index, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
 Data-quality results of a finished data-quality job: demerit (0-100, higher = worse) mean, median \
 and distribution, flag rates per issue type, likely removable respondents (rules stated), then \
 the worst respondents with their strongest issue and evidence, as many as fit in max_tokens \
-(cursor continues). respondent_id: one respondent's answers and checks."""
+(cursor continues). respondent_id: one respondent's answers and checks.
+A big job may outlast one call: the answer then has state "reading"; call again to continue."""
 
 
 async def get_quality_results(
@@ -43,15 +45,20 @@ async def get_quality_results(
 ) -> Annotated[CallToolResult, QualitySummaryOut]:
     state(ctx).source.ids.detect(job_id)
     source = state(ctx).source
-    async with results_index(ctx, "quality", job_id, source.get_quality_report, build_quality_index) as index:
-        summary = summarise_quality(
-            index,
-            issue_type=issue_type,
-            min_demerit=min_demerit,
-            respondent_id=respondent_id,
-            max_tokens=max_tokens,
-            cursor=cursor,
-        )
+    try:
+        async with results_index(
+            ctx, "quality", job_id, source.get_quality_report, build_quality_index
+        ) as index:
+            summary = summarise_quality(
+                index,
+                issue_type=issue_type,
+                min_demerit=min_demerit,
+                respondent_id=respondent_id,
+                max_tokens=max_tokens,
+                cursor=cursor,
+            )
+    except StillReading as still:
+        summary = reading_summary(still.state, "get_quality_results", max_tokens)
     return result(summary, ctx, max_tokens)
 
 

@@ -18,9 +18,9 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
-from ..errors import UpstreamError
+from ..errors import SurveyJobsError, UpstreamError
 from ..render import Summary
-from ..source import JobSource, ProgressFn
+from ..source import JobSource, ProgressFn, ReadingState
 from ..tokens import DEFAULT_TOKENS, MAX_TOKENS, MIN_TOKENS, text_tokens
 
 T = TypeVar("T")
@@ -29,19 +29,42 @@ IndexT = TypeVar("IndexT")
 TOOL_DEADLINE_S = 44.0
 """Every tool answers within this (MCP clients time out at 60 s). Each upstream request has its own
 deadline in the HTTP layer, but one call may chain several requests (paging, coding-then-quality)."""
+BUILD_HEADROOM_S = 4.0
+"""Of the deadline, what a results call keeps for building its answer after the reader is done."""
+READ_KINDS = frozenset({"coding", "quality"})
+"""Results the server reads with its shared, resumable readers (a codebook is one small body)."""
+
+
+class StillReading(SurveyJobsError):
+    """A job's results are still being read when the call's wait ran out (the reader goes on).
+
+    ``get_coding_results`` and ``get_quality_results`` answer it as a normal "reading" answer; for
+    the tools that need whole results of several jobs it is an error that says to call again.
+    """
+
+    def __init__(self, state: ReadingState) -> None:
+        items = "responses" if state.kind == "coding" else "respondents"
+        super().__init__(
+            f"The results of job {state.job_id} are still being read: {state.pages} page(s) "
+            f"({state.items:,} {items}) of {state.what} so far. The server keeps reading in the "
+            "background and nothing read is fetched again: call again with the same arguments."
+        )
+        self.state = state
 
 
 class IndexCache:
-    """In-memory LRU of summariser indexes for terminal jobs.
+    """In-memory LRU of summariser indexes for terminal jobs, built once however many calls ask.
 
     Results of a finished job never change, so a drill-down call reuses the index built on the
-    first call (no refetch, no rebuild). Bounded by entry count: one 100,000-response index is
+    first call (no refetch, no rebuild), and concurrent first calls share one build (building a
+    100,000-response index is about a second of CPU). Bounded by entry count: one such index is
     the large case, and a handful are plenty for an assistant's working set.
     """
 
     def __init__(self, max_entries: int = 4) -> None:
         self._max = max_entries
         self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._building: dict[tuple[str, str], anyio.Event] = {}
 
     def get(self, key: tuple[str, str]) -> Any | None:
         value = self._items.get(key)
@@ -54,6 +77,25 @@ class IndexCache:
         self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
+
+    async def build_once(self, key: tuple[str, str], build: Callable[[T], IndexT], data: T) -> IndexT:
+        """The index for ``key``: cached, or built in a worker thread by exactly one caller."""
+        while True:
+            index = self.get(key)
+            if index is not None:
+                return index
+            pending = self._building.get(key)
+            if pending is None:
+                break
+            await pending.wait()
+        done = self._building[key] = anyio.Event()
+        try:
+            index = await anyio.to_thread.run_sync(build, data)
+            self.put(key, index)
+            return index
+        finally:
+            del self._building[key]
+            done.set()
 
 
 class ToolState(Protocol):
@@ -118,6 +160,11 @@ async def deadline(what: str) -> AsyncIterator[None]:
         ) from None
 
 
+def read_wait_s() -> float:
+    """How long a results call waits for the reader: the deadline less room to build the answer."""
+    return max(TOOL_DEADLINE_S - BUILD_HEADROOM_S, TOOL_DEADLINE_S / 2)
+
+
 @asynccontextmanager
 async def results_index(
     ctx: Context,
@@ -126,25 +173,25 @@ async def results_index(
     fetch: Callable[[str, ProgressFn], Awaitable[T]],
     build: Callable[[T], IndexT],
 ) -> AsyncIterator[IndexT]:
-    """The summariser index of a finished job: from memory, else fetched (paged) and built once.
+    """The summariser index of a finished job: from memory, else read and built once for every caller.
 
-    Fresh results are released to the source for caching only after the caller has built its
-    answer (the ``with`` body), so persisting them never competes with the answer for the CPU.
+    Coding and quality results come from the job's shared reader (``source.read_results``), which
+    keeps reading when this call stops waiting: ``StillReading`` then says where it is. Other
+    results (a codebook) are fetched with ``fetch`` under the deadline.
     """
     tool_state = state(ctx)
     key = (kind, tool_state.source.ids.normalize(job_id))
     index = tool_state.indexes.get(key)
-    if index is not None:
-        yield index
-        return
-    async with deadline(f"Reading the results of job {job_id}"):
-        data = await fetch(job_id, progress(ctx))
-    try:
-        index = await anyio.to_thread.run_sync(build, data)
-        tool_state.indexes.put(key, index)
-        yield index
-    finally:
-        tool_state.source.results_served(job_id)
+    if index is None:
+        if kind in READ_KINDS:
+            data: Any = await tool_state.source.read_results(job_id, kind, progress(ctx), read_wait_s())  # type: ignore[arg-type]
+            if isinstance(data, ReadingState):
+                raise StillReading(data)
+        else:
+            async with deadline(f"Reading the results of job {job_id}"):
+                data = await fetch(job_id, progress(ctx))
+        index = await tool_state.indexes.build_once(key, build, data)
+    yield index
 
 
 JobId = Annotated[

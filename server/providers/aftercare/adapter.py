@@ -5,54 +5,45 @@
 - Every job it resolves is recorded in the store, because Aftercare has no list endpoint and the
   store is how ``list_jobs`` knows them; a job is dated by the upstream ``completedAt`` where one
   exists, else by when the store first saw its current status.
-- Tracked unfinished jobs are refreshed concurrently with a bound (a slow provider must not turn
-  300 tracked jobs into 300 sequential round trips).
+- Tracked unfinished jobs are refreshed through the service's shared refresh, oldest-checked first,
+  within a time budget (``providers/tracked.py``); an id Aftercare answers 404 for on two checks an
+  hour apart is untracked, with a note in the next listing.
+- Results are read page by page by the server's shared reader (``reads.py`` knows the pages).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 from pydantic import ValidationError
 
-from survey_jobs_mcp.tools.errors import (
-    CredentialsError,
-    JobNotFound,
-    SurveyJobsError,
-    UpstreamError,
-    WrongJobKind,
-)
+from survey_jobs_mcp.tools.errors import JobNotFound, UpstreamError, WrongJobKind
 from survey_jobs_mcp.tools.models import (
     Codebook,
-    CodingResults,
     Job,
     JobError,
     JobKind,
     NormalizedStatus,
-    QualityReport,
-    RespondentQuality,
 )
-from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn, ProviderFailure
+from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn
 
 from ...redact import clip
 from ...store import Store, TrackedJob
-from ..pipeline import consume_pipelined
+from ..base import Refresher, ResultKind, ResultRead
 from ..readiness import require_finished
 from ..status import StatusTable, map_status
-from ..transport import JsonGetter, contract_error
-from . import INFO, mapping
+from ..tracked import dropped_note, tracked_listing
+from ..transport import JsonGetter
+from . import INFO
 from .client import AftercareClient
-from .wire import (
-    BATCH_CODING_SUCCESS,
-    BatchCodingCompletion,
-    BatchCodingErrorDetails,
-    BatchCodingResponse,
-    DataQualityBatchResponse,
-)
+from .reads import CodingRead, QualityRead
+from .wire import BatchCodingCompletion, BatchCodingErrorDetails, BatchCodingResponse, DataQualityBatchHead
 
-REFRESH_CONCURRENCY = 32
+DROP_AFTER = timedelta(hours=1)
+"""A tracked id Aftercare answered 404 for on two checks at least this far apart is untracked."""
 
 # Coding jobs have two failure levels; data-quality jobs a single ``failed``.
 CODING_STATUSES: StatusTable = {
@@ -85,12 +76,11 @@ class AftercareAdapter:
         *,
         store: Store,
         now: Callable[[], datetime],
-        refresh_concurrency: int = REFRESH_CONCURRENCY,
     ) -> None:
         self._client = AftercareClient(http)
         self._store = store
         self._now = now
-        self._refresh_limit = anyio.CapacityLimiter(refresh_concurrency)
+        self._dropped: list[str] = []
 
     # ---------------------------------------------------------------- store records
     async def _record(
@@ -156,7 +146,7 @@ class AftercareAdapter:
         normalize_status("coding", page.status)  # unknown status -> contract error below
         return await self._record(job_id, "coding", page.status, page.surveyIdentifier, completed_at, error)
 
-    async def _record_quality(self, job_id: str, page: DataQualityBatchResponse) -> TrackedJob:
+    async def _record_quality(self, job_id: str, page: DataQualityBatchHead) -> TrackedJob:
         error = None
         if page.status == "failed":
             error = JobError(
@@ -167,7 +157,7 @@ class AftercareAdapter:
 
     async def _resolve(
         self, job_id: str, known_kind: str | None
-    ) -> tuple[JobKind, BatchCodingResponse | DataQualityBatchResponse]:
+    ) -> tuple[JobKind, BatchCodingResponse | DataQualityBatchHead]:
         order: list[JobKind] = (
             ["data_quality", "coding"] if known_kind == "data_quality" else ["coding", "data_quality"]
         )
@@ -188,7 +178,10 @@ class AftercareAdapter:
 
     async def _refresh(self, job_id: str, known_kind: str | None) -> tuple[TrackedJob, object]:
         try:
-            kind, page = await self._resolve(job_id, known_kind)
+            try:
+                kind, page = await self._resolve(job_id, known_kind)
+            except JobNotFound as exc:
+                raise await self._missing(job_id, exc) from None
             if kind == "coding":
                 tracked = await self._record_coding(job_id, page)  # type: ignore[arg-type]
             else:
@@ -199,57 +192,42 @@ class AftercareAdapter:
             ) from None
         return tracked, page
 
+    async def _missing(self, job_id: str, exc: JobNotFound) -> JobNotFound:
+        """A 404 for a tracked id: a second one at least ``DROP_AFTER`` after the first untracks it."""
+        now = self._now()
+        tracked = await anyio.to_thread.run_sync(self._store.mark_missing, job_id, now)
+        if tracked is None or tracked.missing_since is None or now - tracked.missing_since < DROP_AFTER:
+            return exc
+        await anyio.to_thread.run_sync(self._store.untrack, [job_id])
+        self._dropped.append(job_id)
+        return JobNotFound(f"{exc} It is no longer tracked (Aftercare answered 404 twice, an hour apart).")
+
     # ---------------------------------------------------------------- ProviderAdapter
     async def get_job(self, job_id: str) -> Job:
         tracked, _ = await self.refresh(job_id)
         return self.job_of(tracked)
 
-    async def list_jobs(self, status: NormalizedStatus | None) -> JobListing:
-        listing = JobListing(jobs=[], providers=[INFO.profile])
+    async def known_job(self, job_id: str) -> Job | None:
+        tracked = await anyio.to_thread.run_sync(self._store.get, job_id)
+        return self.job_of(tracked) if tracked is not None and tracked.last_status else None
+
+    async def list_jobs(
+        self, status: NormalizedStatus | None, *, refresh: Refresher, budget_s: float
+    ) -> JobListing:
         tracked = await anyio.to_thread.run_sync(lambda: self._store.list_tracked(INFO.name))
-        failed: list[str] = []
-        key_failure: list[CredentialsError] = []
-
-        async def refresh(entry: TrackedJob) -> None:
-            if entry.last_status in TERMINAL and entry.kind:
-                listing.jobs.append(self.job_of(entry))
-                return
-            async with self._refresh_limit:
-                try:
-                    fresh, _ = await self._refresh(entry.job_id, entry.kind)
-                except SurveyJobsError as exc:
-                    failed.append(f"{entry.job_id}: {exc}")
-                    if isinstance(exc, CredentialsError):
-                        key_failure.append(exc)
-                    if entry.last_status:
-                        listing.jobs.append(self.job_of(entry))
-                    return
-            listing.jobs.append(self.job_of(fresh))
-
-        async with anyio.create_task_group() as tg:
-            for entry in tracked:
-                tg.start_soon(refresh, entry)
-        if failed:
-            if len(failed) == len([t for t in tracked if t.last_status not in TERMINAL]):
-                # A key problem is about the provider, not a job: report it whole, so its fix
-                # (`survey-jobs-mcp auth set aftercare`) is not cut off behind a job id.
-                message = (
-                    str(key_failure[0])
-                    if key_failure
-                    else f"{len(failed)} tracked job(s) could not be refreshed; "
-                    f"first error: {clip(failed[0], 300)}"
-                )
-                listing.failures.append(ProviderFailure(provider=INFO.name, message=message))  # type: ignore[arg-type]
-            else:
-                listing.notes.append(
-                    f"{len(failed)} tracked Aftercare job(s) could not be refreshed and show their last "
-                    f"known status; first error: {clip(failed[0], 200)}"
-                )
-        if not tracked:
-            listing.notes.append(
-                "No Aftercare jobs are tracked yet: Aftercare has no list endpoint, so its jobs appear "
-                "once a tool is called with their id or after `survey-jobs-mcp track ID`."
-            )
+        listing = await tracked_listing(
+            tracked,
+            provider=INFO.name,
+            label=INFO.label,
+            job_of=self.job_of,
+            refresh=refresh,
+            budget_s=budget_s,
+            now=self._now(),
+        )
+        listing.providers = [INFO.profile]
+        dropped, self._dropped = self._dropped, []
+        if dropped:
+            listing.notes.append(dropped_note(dropped))
         return listing
 
     async def known_jobs(self) -> list[KnownJob]:
@@ -265,72 +243,40 @@ class AftercareAdapter:
                 pass
         return KnownJob(tracked.job_id, INFO.name, tracked.kind, None, tracked.first_seen_at)  # type: ignore[arg-type]
 
-    async def coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
-        tracked, first = await self.refresh(job_id)
-        if tracked.kind == "data_quality":
-            raise WrongJobKind(
-                f'Job {job_id} is an Aftercare data-quality job; call get_quality_results(job_id="{job_id}").'
-            )
-        assert isinstance(first, BatchCodingResponse)
-        require_finished(self.job_of(tracked), "get_coding_results")
-        return await self._page_coding(job_id, first, tracked, progress)
-
-    async def _page_coding(
-        self, job_id: str, first: BatchCodingResponse, tracked: TrackedJob, progress: ProgressFn
-    ) -> CodingResults:
-        merger = mapping.CodingMerger()
-        failure = tracked.error if tracked.last_status == "partial_failure" else None
-        completed_at: list[datetime] = []
-
-        def results(completed: datetime | None) -> CodingResults:
-            return mapping.coding_results(
-                job_id=job_id,
-                survey=first.surveyIdentifier,
-                completed_at=completed,
-                merger=merger,
-                failure=failure,
-            )
-
-        if not (isinstance(first.results, dict) and "questionCodes" in first.results):
-            # Per the published spec a partial failure carries only error details: nothing to show.
-            return results(None)
-
-        def absorb(raw: object) -> None:
-            try:
-                page = BATCH_CODING_SUCCESS.validate_python(raw)
-            except ValidationError as exc:
-                raise contract_error("Aftercare", "coding results page", exc, None) from None
-            if not completed_at:
-                completed_at.append(page["completedAt"])
-            merger.add_page(page["questionCodes"])
-
-        pages = self._client.coding_result_pages(job_id, first)
-        await consume_pipelined(pages, absorb, progress, "coding results from Aftercare")
-        return results(completed_at[0] if completed_at else None)
-
     async def codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
         raise WrongJobKind(
             f"Job {job_id} is an Aftercare job; Aftercare has no codebook-generation jobs (its code "
             f'tree is part of the coding results: get_coding_results(job_id="{job_id}")).'
         )
 
-    async def quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
+    async def open_read(self, job_id: str, kind: ResultKind) -> ResultRead:
         tracked, first = await self.refresh(job_id)
-        if tracked.kind != "data_quality":
+        if kind == "coding" and tracked.kind == "data_quality":
+            raise WrongJobKind(
+                f'Job {job_id} is an Aftercare data-quality job; call get_quality_results(job_id="{job_id}").'
+            )
+        if kind == "quality" and tracked.kind != "data_quality":
             raise WrongJobKind(
                 f'Job {job_id} is an Aftercare coding job; call get_coding_results(job_id="{job_id}").'
             )
-        assert isinstance(first, DataQualityBatchResponse)
-        require_finished(self.job_of(tracked), "get_quality_results")
-        respondents: list[RespondentQuality] = []
+        require_finished(
+            self.job_of(tracked), "get_coding_results" if kind == "coding" else "get_quality_results"
+        )
+        if isinstance(first, BatchCodingResponse):
+            failure = tracked.error if tracked.last_status == "partial_failure" else None
+            meta = {
+                "survey": first.surveyIdentifier,
+                "failure": [failure.code, failure.message] if failure else None,
+            }
+            has_pages = isinstance(first.results, dict) and "questionCodes" in first.results
+            # Per the published spec a partial failure carries only error details: nothing to read.
+            return CodingRead(self._client, job_id, meta, first.results if has_pages else None)
+        assert isinstance(first, DataQualityBatchHead)
+        return QualityRead(self._client, job_id, {"survey": tracked.survey}, first.results)
 
-        def absorb(page: DataQualityBatchResponse) -> None:
-            for item in page.results.items if page.results else []:
-                respondents.append(mapping.respondent_quality(item, len(respondents) + 1))
-
-        pages = self._client.quality_pages(job_id, first)
-        await consume_pipelined(pages, absorb, progress, "data-quality results from Aftercare")
-        return QualityReport(job_id=job_id, survey=tracked.survey, respondents=respondents)
+    def resume_read(self, job_id: str, kind: ResultKind, meta: dict[str, Any]) -> ResultRead:
+        read = CodingRead if kind == "coding" else QualityRead
+        return read(self._client, job_id, meta, None)
 
 
 def _completion_time(results: dict) -> datetime | None:

@@ -3,22 +3,20 @@
 Aftercare has no list endpoint and one id space per job family, so a job of unknown kind is
 resolved by asking the coding endpoint first and the data-quality endpoint second (404 means
 "not this kind"). Pages are fetched with ``?cursor=<nextCursor>`` (an upstream assumption, see
-README) until ``nextCursor`` is null; a cursor that repeats is a broken contract, not a loop.
+README) until ``nextCursor`` is null; the server's shared reader drives the paging.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from survey_jobs_mcp.tools.errors import InvalidInput, UpstreamError
 
 from ...redact import clip
 from ..transport import JsonGetter, Reply, unexpected_status, validated
-from .wire import BatchCodingResponse, DataQualityBatchResponse
+from .wire import BatchCodingResponse, DataQualityBatchHead
 
 LABEL = "Aftercare"
-MAX_PAGES = 20_000
 
 
 class AftercareClient:
@@ -40,64 +38,35 @@ class AftercareClient:
         reply = await self._get(f"/api/v1/coding/{job_id}", cursor)
         return None if reply is None else validated(LABEL, reply, BatchCodingResponse, "coding job")
 
-    async def quality_page(self, job_id: str, cursor: str | None = None) -> DataQualityBatchResponse | None:
+    async def quality_page(self, job_id: str, cursor: str | None = None) -> DataQualityBatchHead | None:
         reply = await self._get(f"/api/v1/data-quality/batch/{job_id}", cursor)
-        return (
-            None if reply is None else validated(LABEL, reply, DataQualityBatchResponse, "data-quality job")
-        )
+        return None if reply is None else validated(LABEL, reply, DataQualityBatchHead, "data-quality job")
 
-    async def coding_result_pages(self, job_id: str, first: BatchCodingResponse) -> AsyncIterator[Any]:
-        """Yield the raw ``results`` body of ``first`` and of every following page, unvalidated.
+    async def results_page(self, kind: str, job_id: str, cursor: str) -> Any:
+        """The raw ``results`` of the page at ``cursor``, unvalidated (validated where it is absorbed).
 
-        Validation of a page (the expensive part) is left to the consumer so it can run in a worker
-        thread while this generator already fetches the next page; only the cursor is read here.
+        A 400 (the provider refuses the cursor) is ``InvalidInput``; a job that stops being found
+        while paging is an ``UpstreamError``.
         """
-        results: Any = first.results
-        seen: set[str] = set()
-        while True:
-            yield results
-            cursor = results.get("nextCursor") if isinstance(results, dict) else None
-            if cursor is None:
-                return
-            if not isinstance(cursor, str) or not cursor:
-                raise UpstreamError(
-                    "Aftercare returned a page cursor that is not text; "
-                    "the results cannot be read completely.",
-                    provider="aftercare",
-                )
-            check_cursor(cursor, seen)
-            page = await self.coding_page(job_id, cursor)
-            if page is None:
-                raise UpstreamError(
-                    "Aftercare stopped recognising the job while paging its results; try again.",
-                    provider="aftercare",
-                )
-            results = page.results
-
-    async def quality_pages(
-        self, job_id: str, first: DataQualityBatchResponse
-    ) -> AsyncIterator[DataQualityBatchResponse]:
-        """Yield ``first`` then every following page."""
-        page: DataQualityBatchResponse | None = first
-        seen: set[str] = set()
-        while page is not None:
-            yield page
-            cursor = page.results.nextCursor if page.results else None
-            if not cursor:
-                return
-            check_cursor(cursor, seen)
-            page = await self.quality_page(job_id, cursor)
-            if page is None:
-                raise UpstreamError(
-                    "Aftercare stopped recognising the job while paging its results; try again.",
-                    provider="aftercare",
-                )
+        path = f"/api/v1/coding/{job_id}" if kind == "coding" else f"/api/v1/data-quality/batch/{job_id}"
+        reply = await self._get(path, cursor)
+        if reply is None:
+            raise UpstreamError(
+                "Aftercare stopped recognising the job while paging its results; try again.",
+                provider="aftercare",
+            )
+        body = reply.body
+        return body.get("results") if isinstance(body, dict) else None
 
 
-def check_cursor(cursor: str, seen: set[str]) -> None:
-    if cursor in seen or len(seen) >= MAX_PAGES:
+def next_cursor(results: Any) -> str | None:
+    """``results.nextCursor`` (None on the last page); a cursor that is not text is a broken contract."""
+    cursor = results.get("nextCursor") if isinstance(results, dict) else None
+    if cursor is None:
+        return None
+    if not isinstance(cursor, str) or not cursor:
         raise UpstreamError(
-            "Aftercare returned a repeating page cursor; the results cannot be read completely.",
+            "Aftercare returned a page cursor that is not text; the results cannot be read completely.",
             provider="aftercare",
         )
-    seen.add(cursor)
+    return cursor

@@ -147,6 +147,10 @@ class CodingMerger:
         for sub in code.subCodes:
             self._merge_decoded(acc, sub, node.children)
 
+    def response_count(self) -> int:
+        """Distinct (question, respondent) answers merged so far (progress: "responses read")."""
+        return sum(len(acc.responses) for acc in self._questions.values())
+
     def questions(self) -> list[QuestionCoding]:
         return [
             QuestionCoding(

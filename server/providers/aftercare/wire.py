@@ -211,7 +211,10 @@ class BatchJobResults(_Wire):
     nextCursor: str | None = None
 
 
-class DataQualityBatchResponse(_Wire):
+class DataQualityBatchHead(_Wire):
+    """A data-quality page with ``results`` left raw: a status check validates no respondents
+    (their validation runs in a worker thread when the results are read)."""
+
     batchJobId: str
     status: str
-    results: BatchJobResults | None = None
+    results: Any = None

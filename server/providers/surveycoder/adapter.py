@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from survey_jobs_mcp.tools.errors import (
     CodebookOnly,
@@ -25,12 +26,12 @@ from survey_jobs_mcp.tools.models import (
     JobKind,
     NormalizedStatus,
     Progress,
-    QualityReport,
 )
 from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn, ProviderFailure
 
 from ...redact import clip
 from ...store import Store
+from ..base import Refresher, ResultKind, ResultRead
 from ..readiness import require_finished
 from ..status import StatusTable, map_status
 from ..transport import JsonGetter
@@ -50,6 +51,9 @@ JOB_TYPES: tuple[JobKind, ...] = ("codebook_generation", "auto_coding", "one_cal
 KNOWN_JOBS_TTL_S = 30.0
 """How long the recent-jobs list is reused for ``known_jobs``: argument completion asks on every
 keystroke, and one list request per keystroke would be slow and wasteful."""
+NOT_FOUND = (
+    "SurveyCoder has no job {job_id} (jobs expire 24 h after creation). Call list_jobs to see recent jobs."
+)
 
 
 class SurveyCoderAdapter:
@@ -62,16 +66,18 @@ class SurveyCoderAdapter:
     async def _wire_job(self, job_id: str):
         job = await self._client.job(job_id)
         if job is None:
-            raise JobNotFound(
-                f"SurveyCoder has no job {job_id} (jobs expire 24 h after creation). "
-                "Call list_jobs to see recent jobs."
-            )
+            raise JobNotFound(NOT_FOUND.format(job_id=job_id))
         return job
 
     async def get_job(self, job_id: str) -> Job:
         return job_of(await self._wire_job(job_id))
 
-    async def list_jobs(self, status: NormalizedStatus | None) -> JobListing:
+    async def known_job(self, job_id: str) -> Job | None:
+        return None  # nothing stored: SurveyCoder lists its own jobs
+
+    async def list_jobs(
+        self, status: NormalizedStatus | None, *, refresh: Refresher, budget_s: float
+    ) -> JobListing:
         listing = JobListing(jobs=[], providers=[INFO.profile])
         try:
             jobs = await self._client.list_jobs(status=STATUS_FILTER.get(status or ""), limit=LIST_LIMIT)
@@ -95,8 +101,16 @@ class SurveyCoderAdapter:
         self._known = (time.monotonic(), jobs)
         return jobs
 
-    async def coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
-        wire_job = await self._wire_job(job_id)
+    async def open_read(self, job_id: str, kind: ResultKind) -> ResultRead:
+        if kind == "quality":
+            raise WrongJobKind(
+                f"Job {job_id} is a SurveyCoder coding job; data-quality results exist only for Aftercare "
+                f'data-quality jobs. Call get_coding_results(job_id="{job_id}").'
+            )
+        found = await self._client.job_with_body(job_id)
+        if found is None:
+            raise JobNotFound(NOT_FOUND.format(job_id=job_id))
+        wire_job, body = found
         job = job_of(wire_job)
         if job.kind == "codebook_generation":
             raise CodebookOnly(
@@ -104,11 +118,10 @@ class SurveyCoderAdapter:
                 f'with no coded responses. Read the codebook with get_coding_results(job_id="{job_id}").'
             )
         require_finished(job, "get_coding_results")
-        result = self._client.coding_result(wire_job)
-        await progress(1, 1, "Read the coding results from SurveyCoder")
-        return mapping.coding_results(
-            job_id=job_id, kind=job.kind, completed_at=job.updated_at, result=result
-        )
+        return SurveyCoderRead(job_id, body)
+
+    def resume_read(self, job_id: str, kind: ResultKind, meta: dict[str, Any]) -> ResultRead:
+        return SurveyCoderRead(job_id, None)
 
     async def codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
         wire_job = await self._wire_job(job_id)
@@ -122,11 +135,36 @@ class SurveyCoderAdapter:
         result = self._client.codebook_result(wire_job)
         return mapping.codebook(job_id=job_id, kind=job.kind, completed_at=job.updated_at, result=result)
 
-    async def quality_report(self, job_id: str, progress: ProgressFn) -> QualityReport:
-        raise WrongJobKind(
-            f"Job {job_id} is a SurveyCoder coding job; data-quality results exist only for Aftercare "
-            f'data-quality jobs. Call get_coding_results(job_id="{job_id}").'
+
+class SurveyCoderRead:
+    """SurveyCoder returns a job's whole result in its body: one page, nothing to fetch."""
+
+    what = "coding results from SurveyCoder"
+    meta: dict[str, Any] = {}  # noqa: RUF012 - never mutated
+
+    def __init__(self, job_id: str, body: Any | None) -> None:
+        self.job_id = job_id
+        self.first = body
+        self._result: CodingResults | None = None
+
+    async def fetch(self, cursor: str) -> Any:
+        raise AssertionError("a SurveyCoder job has a single page")
+
+    def next_cursor(self, page: Any) -> str | None:
+        return None
+
+    def absorb(self, page: Any) -> int:
+        wire_job = SurveyCoderClient.job_from_body(page)
+        job = job_of(wire_job)
+        result = SurveyCoderClient.coding_result(wire_job)
+        self._result = mapping.coding_results(
+            job_id=self.job_id, kind=job.kind, completed_at=job.updated_at, result=result
         )
+        return len(result.results)
+
+    def result(self) -> CodingResults:
+        assert self._result is not None, "absorb() the job's body first"
+        return self._result
 
 
 def job_of(job: JobSummary) -> Job:

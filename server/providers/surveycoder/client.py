@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from ..transport import JsonGetter, contract_error, unexpected_status, validated
@@ -16,12 +18,25 @@ class SurveyCoderClient:
         self._http = http
 
     async def job(self, job_id: str) -> Job | None:
+        found = await self.job_with_body(job_id)
+        return None if found is None else found[0]
+
+    async def job_with_body(self, job_id: str) -> tuple[Job, Any] | None:
+        """The job, and its raw ``data`` body (what a results reader stores and absorbs)."""
         reply = await self._http.get(f"/v2/jobs/{job_id}")
         if reply.status == 404:
             return None
         if reply.status != 200:
             raise unexpected_status(LABEL, reply)
-        return validated(LABEL, reply, JobEnvelope, "job").data
+        job = validated(LABEL, reply, JobEnvelope, "job").data
+        return job, reply.body["data"]
+
+    @staticmethod
+    def job_from_body(body: Any) -> Job:
+        try:
+            return Job.model_validate(body)
+        except ValidationError as exc:
+            raise contract_error(LABEL, "job", exc, None) from None
 
     async def list_jobs(self, status: str | None = None, limit: int = LIST_LIMIT) -> list[JobSummary]:
         params = {"limit": str(limit)}

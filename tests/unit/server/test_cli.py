@@ -33,7 +33,7 @@ def test_demo_prints_each_tool_with_no_keys_and_no_network(tmp_path: Path) -> No
     proc = _run(["demo"], _base_env(tmp_path), timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
-    assert "6 tools on the embedded sandbox" in out
+    assert "7 tools on the embedded sandbox" in out
     for call in (">>> list_jobs()", ">>> get_job(", ">>> get_coding_results(", ">>> get_quality_results("):
         assert call in out
     assert "# Coding results" in out and "# Data-quality results" in out and "# Jobs" in out

@@ -99,3 +99,12 @@ def test_export_dir_downloads_when_it_exists_else_the_data_dir(tmp_path: Path) -
 def test_export_dir_from_the_environment() -> None:
     s = Settings.from_env({"HOME": "/home/ann", "SURVEY_JOBS_EXPORT_DIR": " ~/reports "}, platform="linux")
     assert s.export_path == Path("~/reports").expanduser()  # surrounding spaces dropped, ~ expanded
+
+
+def test_prefetch_setting_from_the_environment():
+    assert Settings.from_env({}).prefetch == 2
+    assert Settings.from_env({"SURVEY_JOBS_PREFETCH": "0"}).prefetch == 0
+    assert Settings.from_env({"SURVEY_JOBS_PREFETCH": " 5 "}).prefetch == 5
+    for bad in ("-1", "two", "9"):
+        with pytest.raises(SettingsError, match="SURVEY_JOBS_PREFETCH must be a whole number from 0"):
+            Settings.from_env({"SURVEY_JOBS_PREFETCH": bad})

@@ -213,3 +213,24 @@ async def test_async_wrappers_under_many_tasks(store: Store) -> None:
         for i in range(200):
             tg.start_soon(one, i)
     assert len(await store.alist_tracked("surveycoder")) == 200
+
+
+def test_a_version_1_store_gains_missing_since(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """CREATE TABLE tracked_jobs (job_id TEXT PRIMARY KEY, provider TEXT NOT NULL, kind TEXT, survey TEXT,
+        first_seen_at TEXT NOT NULL, last_status TEXT, status_changed_at TEXT, last_checked_at TEXT,
+        completed_at TEXT, error_code TEXT, error_message TEXT);
+        INSERT INTO tracked_jobs (job_id, provider, first_seen_at) VALUES
+        ('123e4567-e89b-42d3-a456-426614174000', 'aftercare', '2026-11-01T00:00:00+00:00');
+        PRAGMA user_version = 1;"""
+    )
+    conn.close()
+    with Store.open(path) as store:
+        at = datetime(2026, 11, 23, tzinfo=UTC)
+        job = store.mark_missing("123e4567-e89b-42d3-a456-426614174000", at)
+        assert job is not None and job.missing_since == at
+        gone = store.untrack(["123E4567-E89B-42D3-A456-426614174000"])
+        assert gone == ["123e4567-e89b-42d3-a456-426614174000"]
+        assert store.list_tracked() == []

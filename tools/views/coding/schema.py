@@ -7,6 +7,7 @@ from its structured dict, never sent as null.
 from __future__ import annotations
 
 from ..lean import Counts, OutModel, inline
+from ..reading import ReadingField
 
 
 class FailureOut(OutModel):
@@ -78,3 +79,5 @@ class CodingSummaryOut(OutModel):
     responses: list[inline(ResponseOut)] | None = None
     next_cursor: str | None = None
     note: str | None = None
+    state: str | None = None
+    reading: ReadingField | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..lean import Counts, OutModel, inline
+from ..reading import ReadingField
 
 
 class RuleCount(OutModel):
@@ -49,7 +50,7 @@ class QualitySummaryOut(OutModel):
     mode: str
     survey: str | None = None
     failure: dict[str, str] | None = None
-    respondents_scored: int
+    respondents_scored: int | None = None
     demerit: dict[str, float | str] | None = None
     distribution: Counts | None = None
     flagged: RuleCount | None = None
@@ -65,3 +66,5 @@ class QualitySummaryOut(OutModel):
     answers_total: int | None = None
     answers: list[inline(AnswerOut)] | None = None
     note: str | None = None
+    state: str | None = None
+    reading: ReadingField | None = None

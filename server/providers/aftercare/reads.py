@@ -1,0 +1,96 @@
+"""Reading a finished Aftercare job's results page by page (driven by the server's shared reader).
+
+Pages are fetched raw and validated where they are absorbed (in a worker thread), so the event
+loop keeps the next request in flight. ``meta`` holds what the status check learnt (survey, the
+failure of a partially failed job): with it and the stored pages a read resumes after a restart
+without asking Aftercare anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from survey_jobs_mcp.tools.models import CodingResults, JobError, QualityReport, RespondentQuality
+
+from ..transport import contract_error
+from . import mapping
+from .client import AftercareClient, next_cursor
+from .wire import BATCH_CODING_SUCCESS, BatchJobResults
+
+
+class _AftercareRead:
+    kind = "coding"
+
+    def __init__(self, client: AftercareClient, job_id: str, meta: dict[str, Any], first: Any | None) -> None:
+        self._client = client
+        self.job_id = job_id
+        self.meta = meta
+        self.first = first
+
+    async def fetch(self, cursor: str) -> Any:
+        return await self._client.results_page(self.kind, self.job_id, cursor)
+
+    def next_cursor(self, page: Any) -> str | None:
+        return next_cursor(page)
+
+
+class CodingRead(_AftercareRead):
+    """Coding results: pages may split one question's tree, so they are merged (``CodingMerger``)."""
+
+    what = "coding results from Aftercare"
+    kind = "coding"
+
+    def __init__(self, client: AftercareClient, job_id: str, meta: dict[str, Any], first: Any | None) -> None:
+        super().__init__(client, job_id, meta, first)
+        self._merger = mapping.CodingMerger()
+        self._completed_at: datetime | None = None
+
+    def absorb(self, page: Any) -> int:
+        try:
+            valid = BATCH_CODING_SUCCESS.validate_python(page)
+        except ValidationError as exc:
+            raise contract_error("Aftercare", "coding results page", exc, None) from None
+        if self._completed_at is None:
+            self._completed_at = valid["completedAt"]
+        before = self._merger.response_count()
+        self._merger.add_page(valid["questionCodes"])
+        return self._merger.response_count() - before
+
+    def result(self) -> CodingResults:
+        failure = self.meta.get("failure")
+        return mapping.coding_results(
+            job_id=self.job_id,
+            survey=self.meta.get("survey"),
+            completed_at=self._completed_at,
+            merger=self._merger,
+            failure=JobError(code=failure[0], message=failure[1]) if failure else None,
+        )
+
+
+class QualityRead(_AftercareRead):
+    """Data-quality results: respondents in page order (a missing id gets its position)."""
+
+    what = "data-quality results from Aftercare"
+    kind = "quality"
+
+    def __init__(self, client: AftercareClient, job_id: str, meta: dict[str, Any], first: Any | None) -> None:
+        super().__init__(client, job_id, meta, first)
+        self._respondents: list[RespondentQuality] = []
+
+    def absorb(self, page: Any) -> int:
+        try:
+            valid = BatchJobResults.model_validate(page)
+        except ValidationError as exc:
+            raise contract_error("Aftercare", "data-quality results page", exc, None) from None
+        respondents = self._respondents
+        for item in valid.items:
+            respondents.append(mapping.respondent_quality(item, len(respondents) + 1))
+        return len(valid.items)
+
+    def result(self) -> QualityReport:
+        return QualityReport(
+            job_id=self.job_id, survey=self.meta.get("survey"), respondents=self._respondents
+        )

@@ -1,0 +1,140 @@
+"""Where read results live between calls and restarts: the result cache and the stored pages.
+
+Every write goes through one writer thread, in order, so no write ever delays an answer; pages are
+batched and in SQLite within ``page_flush_s`` (1 s) of being absorbed, and at once on shutdown.
+Finished results are later compacted into the result cache (our own compact format,
+``result_codec``) by a daemon thread, after a short delay so the encoding does not compete with
+building the answer; the pages are dropped only once the cache row is written, so stopping the
+server loses nothing already read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from . import read_state, result_codec
+from .providers.base import ResultRead
+from .store import Store
+
+logger = logging.getLogger("survey_jobs_mcp.result_store")
+
+CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
+    "coding": (result_codec.encode_coding, result_codec.decode_coding),
+    "quality": (result_codec.encode_quality, result_codec.decode_quality),
+}
+
+
+class ResultStore:
+    def __init__(self, store: Store, *, compact_delay_s: float = 2.0, page_flush_s: float = 1.0) -> None:
+        self.store = store
+        read_state.create_tables(store)
+        self.compact_delay_s = compact_delay_s
+        self.page_flush_s = page_flush_s
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._closed = False
+        self._pages: list[read_state.Page] = []
+        self._pages_lock = threading.Lock()
+        self._drain_timer: threading.Timer | None = None
+
+    # ---------------------------------------------------------------- writes (ordered, off the loop)
+    def _submit(self, fn: Callable[..., None], *args: Any) -> None:
+        def guarded() -> None:
+            try:
+                fn(*args)
+            except Exception:  # a failed write must never break a read; the next start reads again
+                logger.warning("store write %s failed", getattr(fn, "__name__", fn), exc_info=True)
+
+        try:
+            self._writer.submit(guarded)
+        except RuntimeError:  # shut down: the server is stopping
+            logger.debug("store write %s dropped at shutdown", getattr(fn, "__name__", fn))
+
+    def begin(self, job_id: str, kind: str, meta: dict[str, Any]) -> None:
+        self._submit(read_state.begin, self.store, job_id, kind, meta)
+
+    def add_page(self, job_id: str, kind: str, seq: int, page: Any, next_cursor: str | None) -> None:
+        """Queue a page; within ``page_flush_s`` every page queued by then is stored in one transaction.
+
+        Batching keeps the store's share of a fast read small (one commit, not one per page), and
+        the short delay lets the answer be built before the pages are serialised.
+        """
+        with self._pages_lock:
+            self._pages.append(read_state.Page(job_id, kind, seq, page, next_cursor))
+            if self._drain_timer is not None:
+                return
+            timer = self._drain_timer = threading.Timer(self.page_flush_s, self._submit, (self._drain_pages,))
+        timer.daemon = True
+        timer.start()
+
+    def _drain_pages(self) -> None:
+        with self._pages_lock:
+            pages, self._pages = self._pages, []
+            if self._drain_timer is not None:
+                self._drain_timer.cancel()
+                self._drain_timer = None
+        if pages:
+            read_state.add_pages(self.store, pages)
+
+    def compact_later(self, job_id: str, kind: str, result: Any) -> None:
+        """Encode the finished result into the cache (daemon thread), then drop its pages."""
+        encode = CODECS[kind][0]
+
+        def compact() -> None:
+            time.sleep(self.compact_delay_s)
+            if self._closed:
+                return
+            try:
+                blob = encode(result)
+            except Exception:
+                logger.warning("could not encode results of %s", job_id, exc_info=True)
+                return
+            self._submit(self._store_result, job_id, kind, blob)
+
+        threading.Thread(target=compact, name=f"compact-{kind}", daemon=True).start()
+
+    def _store_result(self, job_id: str, kind: str, blob: bytes) -> None:
+        if self.store.cache_put(job_id, kind, blob):
+            read_state.forget(self.store, job_id, kind)
+
+    async def flush(self) -> None:
+        """Wait until every write queued so far (pages included) is in the store."""
+        try:
+            future = self._writer.submit(self._drain_pages)
+        except RuntimeError:
+            return
+        await anyio.to_thread.run_sync(future.result)
+
+    def close(self) -> None:
+        """Write whatever is queued and wait for it (the server is stopping); later writes are dropped."""
+        self._submit(self._drain_pages)
+        self._closed = True
+        self._writer.shutdown(wait=True)
+
+    # ---------------------------------------------------------------- reads
+    async def cached(self, job_id: str, kind: str) -> Any | None:
+        """Finished results from the cache (None if absent, unreadable or of an old format; an
+        unreadable row is deleted, so the read replaces it)."""
+        return await self.store.acache_get_decoded(job_id, CODECS[kind][1])
+
+    async def saved(self, job_id: str, kind: str) -> read_state.SavedRead | None:
+        await self.flush()  # a read that just failed may still have pages in the queue
+        return await anyio.to_thread.run_sync(read_state.load, self.store, job_id, kind)
+
+    async def replay(self, job_id: str, kind: str, pages: int, read: ResultRead) -> int:
+        """Absorb the stored pages 1..pages into ``read`` (worker thread); returns the items."""
+
+        def run() -> int:
+            return sum(read.absorb(page) for page in read_state.pages(self.store, job_id, kind, pages))
+
+        return await anyio.to_thread.run_sync(run)
+
+    def forget(self, job_id: str, kind: str) -> None:
+        self._submit(read_state.forget, self.store, job_id, kind)
