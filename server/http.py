@@ -41,6 +41,7 @@ from . import __version__
 from .credentials import ResolvedKey, key_problem, provider_info, resolve_key
 from .redact import clip, register_secret, scrub
 from .settings import Settings
+from .upstream_waits import UPSTREAM_WAITS
 
 log = logging.getLogger("survey_jobs_mcp.http")
 
@@ -364,7 +365,7 @@ class ProviderHttp:
                 raise self._give_up(_Failure("deadline", request_id=sent_id), attempt - 1, start, key)
             t0 = self._clock()
             try:
-                with anyio.fail_after(remaining):
+                with anyio.fail_after(remaining), UPSTREAM_WAITS.waiting(self.info.label):
                     response = await self.client.send(request)
             except TimeoutError:
                 raise self._give_up(_Failure("deadline", request_id=sent_id), attempt, start, key) from None

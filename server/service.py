@@ -48,6 +48,7 @@ from .settings import Settings
 from .status_hub import StatusHub
 from .status_watch import StatusListener, StatusWatch
 from .store import Store
+from .upstream_waits import UPSTREAM_WAITS
 from .waiting import Waiter
 
 logger = logging.getLogger("survey_jobs_mcp.service")
@@ -107,6 +108,10 @@ class JobService:
 
     async def _seen(self, jobs: list[Job]) -> None:
         await self._watch.seen((self.ids.canonical(j.job_id), j.status) for j in jobs if j.status is not None)
+
+    def upstream_waits(self) -> dict[str, float]:
+        """Seconds this process has spent waiting for each provider (see ``upstream_waits.py``)."""
+        return UPSTREAM_WAITS.totals()
 
     # ---------------------------------------------------------------- JobSource
     async def get_job(self, job_id: str) -> Job:

@@ -121,6 +121,13 @@ class JobSource(Protocol):
     ids: JobIds
     """The id formats of every provider: tools validate ids with it before any request."""
 
+    def upstream_waits(self) -> dict[str, float]:
+        """Seconds spent so far waiting for each provider's answers, by provider label.
+
+        A call that runs out of time compares it with its own duration to name the likely cause.
+        """
+        ...
+
     async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
         """Every job the source can see for ``provider`` (None = all), refreshed as needed.
 

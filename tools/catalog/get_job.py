@@ -19,7 +19,7 @@ make next. Check a job is done before reading its results; call again later whil
 async def get_job(ctx: Context, job_id: JobId) -> Annotated[CallToolResult, GetJobOut]:
     state(ctx).source.ids.detect(job_id)
     tool_state = state(ctx)
-    async with deadline(f"Looking up job {job_id}"):
+    async with deadline(f"Looking up job {job_id}", ctx):
         job = await tool_state.source.get_job(job_id)
     return result(get_job_view(job, now=tool_state.now(), tz=tool_state.tz), ctx)
 

@@ -47,7 +47,7 @@ async def list_jobs(
     now, tz = tool_state.now(), tool_state.tz
     # Validate the window before any upstream call: a typo should not cost a refresh round.
     resolve_window(since, until, now=now, tz=tz)
-    async with deadline("Listing jobs"):
+    async with deadline("Listing jobs", ctx):
         listing = await tool_state.source.list_jobs(
             None if provider == "all" else provider, None if status == "any" else status
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
@@ -118,8 +119,15 @@ def state(ctx: Context) -> ToolState:
     return ctx.request_context.lifespan_context
 
 
+_LAST_PROGRESS: ContextVar[list[str] | None] = ContextVar("last_progress", default=None)
+"""The progress messages of the current call, for the deadline message ("what was read so far")."""
+
+
 def progress(ctx: Context) -> ProgressFn:
     async def report(done: float, total: float | None, message: str) -> None:
+        seen = _LAST_PROGRESS.get()
+        if seen is not None:
+            seen[:] = [message]
         await ctx.report_progress(done, total, message)
 
     return report
@@ -148,16 +156,49 @@ def result(summary: Summary, ctx: Context | None = None, max_tokens: int = DEFAU
 
 
 @asynccontextmanager
-async def deadline(what: str) -> AsyncIterator[None]:
+async def deadline(what: str, ctx: Context | None = None) -> AsyncIterator[None]:
+    """Stop ``what`` at the tool deadline with a message that says who was slow and what was read."""
+    source = state(ctx).source if ctx is not None else None
+    waits_before = source.upstream_waits() if source is not None else {}
+    seen: list[str] = []
+    token = _LAST_PROGRESS.set(seen)
     try:
         with anyio.fail_after(TOOL_DEADLINE_S):
             yield
     except TimeoutError:
+        waits_after = source.upstream_waits() if source is not None else {}
         raise UpstreamError(
             f"{what} took longer than {TOOL_DEADLINE_S:.0f} s and was stopped so the assistant gets an "
-            "answer before its client times out. The provider is slow right now: try again in a minute.",
+            f"answer before its client times out. {_diagnosis(waits_before, waits_after, seen)}",
             provider="upstream",
         ) from None
+    finally:
+        _LAST_PROGRESS.reset(token)
+
+
+def _diagnosis(before: dict[str, float], after: dict[str, float], seen: list[str]) -> str:
+    """Which provider the call waited for, what it had read, and the likely cause."""
+    read = f"Read so far: {seen[-1]}." if seen else "Nothing had been read yet."
+    waited = {label: after[label] - before.get(label, 0.0) for label in after}
+    waited = {label: seconds for label, seconds in waited.items() if seconds > 0.05}
+    if not waited:
+        return (
+            f"{read} No provider request was in progress: this server was busy with other work. "
+            "Try again once other reads have finished."
+        )
+    labels = " and ".join(sorted(waited))
+    total = min(sum(waited.values()), TOOL_DEADLINE_S)
+    if total >= TOOL_DEADLINE_S / 2:
+        cause = (
+            f"Likely cause: {labels} answered slowly ({total:.0f} s of the {TOOL_DEADLINE_S:.0f} s went "
+            "to waiting for it). Try again in a minute."
+        )
+    else:
+        cause = (
+            f"Likely cause: this server was busy (only {total:.0f} s of the {TOOL_DEADLINE_S:.0f} s went "
+            f"to waiting for {labels}). Try again once other reads have finished."
+        )
+    return f"Provider: {labels}. {read} {cause}"
 
 
 def read_wait_s() -> float:
@@ -188,7 +229,7 @@ async def results_index(
             if isinstance(data, ReadingState):
                 raise StillReading(data)
         else:
-            async with deadline(f"Reading the results of job {job_id}"):
+            async with deadline(f"Reading the results of job {job_id}", ctx):
                 data = await fetch(job_id, progress(ctx))
         index = await tool_state.indexes.build_once(key, build, data)
     yield index

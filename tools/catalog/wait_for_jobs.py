@@ -50,7 +50,7 @@ async def wait_for_jobs(
 ) -> Annotated[CallToolResult, WaitOut]:
     tool_state = state(ctx)
     wait_s = min(timeout_s, runtime.TOOL_DEADLINE_S * 0.9)
-    async with deadline("Waiting for jobs"):
+    async with deadline("Waiting for jobs", ctx):
         outcome = await tool_state.source.wait_for_jobs(
             job_ids, until=return_when, timeout_s=wait_s, progress=progress(ctx)
         )
