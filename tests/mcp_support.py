@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio
 import mcp
 import pytest
 
@@ -211,3 +212,13 @@ def recount_quality(raw: dict[str, Any]) -> dict[str, Any]:
         "mean": round(sum(demerits) / n, 1),
         "median": round(median, 1),
     }
+
+
+async def eventually(check: Callable[[], bool], what: str, seconds: float = 60.0) -> None:
+    """Poll ``check`` until it holds; fail after ``seconds`` instead of hanging (a bound, not a
+    speed assertion: background work the test waits for normally finishes in well under a second)."""
+    with anyio.move_on_after(seconds):
+        while not check():
+            await anyio.sleep(0.01)
+        return
+    raise AssertionError(f"gave up after {seconds:.0f} s waiting for {what}")

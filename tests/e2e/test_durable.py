@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,10 @@ def test_stdin_eof_mid_read_exits_and_the_next_start_resumes(
     job = _first(sandbox, provider="aftercare", kind="coding", status="completed")
     sandbox.faults.add("aftercare.coding.get", Fault.latency(0.2))
     proc = _spawn(env, {"name": "get_coding_results", "arguments": {"job_id": job}})
+    deadline = time.monotonic() + 60  # a bound against hanging, not a speed assertion
     while sandbox.faults.calls("aftercare.coding.get") < 4:  # a few pages are read
-        pass
+        assert time.monotonic() < deadline, "the server read no pages"
+        time.sleep(0.01)
     stderr = _close(proc)  # the host goes away mid-read
     assert proc.returncode == 0, stderr[-2000:]  # it stopped on its own, the reader with it
     read = sandbox.faults.calls("aftercare.coding.get")

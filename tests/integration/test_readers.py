@@ -15,7 +15,7 @@ import pytest
 
 from survey_jobs_mcp.server.sandbox import Fault
 from survey_jobs_mcp.tools.catalog import runtime
-from tests.mcp_support import Harness, text_of, tokens
+from tests.mcp_support import Harness, eventually, text_of, tokens
 
 pytestmark = pytest.mark.anyio
 pytest_plugins = ["tests.mcp_support"]
@@ -113,8 +113,8 @@ async def test_the_reader_keeps_reading_after_the_call_returns(h: Harness, short
     async with h.client() as client:
         first = await client.call_tool("get_coding_results", {"job_id": CODING})
         assert first.structured_content["state"] == "reading"
-        while h.sb.faults.calls("aftercare.coding.get") < pages:  # no call is waiting now
-            await anyio.sleep(0.05)
+        # no call is waiting now
+        await eventually(lambda: h.sb.faults.calls("aftercare.coding.get") >= pages, "every page")
         await anyio.sleep(0.3)  # the last page is absorbed
         before = h.requests()
         done = await client.call_tool("get_coding_results", {"job_id": CODING})

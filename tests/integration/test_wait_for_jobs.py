@@ -14,12 +14,13 @@ import pytest
 
 from survey_jobs_mcp.server.sandbox import Fault
 from survey_jobs_mcp.tools.catalog import runtime
-from tests.mcp_support import Harness, text_of, tokens
+from tests.mcp_support import Harness, eventually, text_of, tokens
 
 pytestmark = pytest.mark.anyio
 pytest_plugins = ["tests.mcp_support"]
 
 UNKNOWN = "00000000-1111-4222-8333-444444444444"
+UNFINISHED = ("queued", "processing")
 
 
 def fast(h: Harness, **changes):
@@ -195,8 +196,8 @@ async def test_a_job_seen_finishing_by_get_job_is_prefetched(h: Harness):
         h.sb.clock.advance(20 * 60)
         done = await client.call_tool("get_job", {"job_id": job})
         assert done.structured_content["status"] == "completed"
-        while h.sb.faults.calls("aftercare.dq.get") < 2 + pages(h, job):
-            await anyio.sleep(0.02)  # the prefetch reader reads every page in the background
+        # the prefetch reader reads every page in the background
+        await eventually(lambda: h.sb.faults.calls("aftercare.dq.get") >= 2 + pages(h, job), "the prefetch")
         before = h.requests()
         r = await client.call_tool("get_quality_results", {"job_id": job})
     assert r.is_error is False and r.structured_content["respondents_scored"] == 250
@@ -230,15 +231,23 @@ async def test_list_jobs_prefetches_jobs_seen_finishing_at_most_n_at_a_time(h: H
         h.sb.faults.add(route, Fault.latency(0.05))
     async with h.client(settings=fast(h, prefetch=1)) as client:
         await client.call_tool("list_jobs", {"provider": "aftercare"})  # both seen running
+        # The second listing refreshes each job still unfinished (one request on its kind's route);
+        # the readers' requests are what comes on top (a reader may start before the listing returns).
+        unfinished = [r for r in h.sb.jobs() if r["provider"] == "aftercare" and r["status"] in UNFINISHED]
+        route_of = {"coding": "aftercare.coding.get", "data_quality": "aftercare.dq.get"}
+        base = {r: h.sb.faults.calls(r) + sum(route_of[u["kind"]] == r for u in unfinished) for r in total}
         h.sb.clock.advance(11 * 60)  # these two finish (the other unfinished ones later)
         listed = await client.call_tool("list_jobs", {"provider": "aftercare", "status": "completed"})
         assert {coding, quality} <= {j["id"] for j in listed.structured_content["jobs"]}
-        base = {route: h.sb.faults.calls(route) for route in total}
         reading_both = False
-        while any(h.sb.faults.calls(r) - base[r] < n for r, n in total.items()):
+
+        def both_read() -> bool:
+            nonlocal reading_both
             fetched = {r: h.sb.faults.calls(r) - base[r] for r in total}
             reading_both |= all(0 < fetched[r] < total[r] for r in total)
-            await anyio.sleep(0.01)
+            return all(fetched[r] >= total[r] for r in total)
+
+        await eventually(both_read, "both prefetch readers")
         before = h.requests()
         assert (await client.call_tool("get_coding_results", {"job_id": coding})).is_error is False
         assert (await client.call_tool("get_quality_results", {"job_id": quality})).is_error is False
@@ -255,14 +264,14 @@ async def test_a_prefetch_reader_pauses_while_a_caller_waits_on_another(h: Harne
         await client.call_tool("get_job", {"job_id": quality})
         h.sb.clock.advance(20 * 60)
         await client.call_tool("get_job", {"job_id": quality})  # seen finishing: prefetch starts
-        while h.sb.faults.calls("aftercare.dq.get") < 3:  # its first page (the status check) is in
-            await anyio.sleep(0.01)
+        # its first page (the status check) is in
+        await eventually(lambda: h.sb.faults.calls("aftercare.dq.get") >= 3, "the prefetch's first page")
         before = h.sb.faults.calls("aftercare.dq.get")
         answer = await client.call_tool("get_coding_results", {"job_id": coding})  # 18 pages, ~1 s
         during = h.sb.faults.calls("aftercare.dq.get") - before
         assert answer.is_error is False
-        while h.sb.faults.calls("aftercare.dq.get") < 2 + pages(h, quality):  # then it goes on
-            await anyio.sleep(0.01)
+        # then it goes on
+        await eventually(lambda: h.sb.faults.calls("aftercare.dq.get") >= 2 + pages(h, quality), "the rest")
     assert during <= 1  # at most the page in flight when the caller's reader started
 
 
