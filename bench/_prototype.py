@@ -31,9 +31,9 @@ def install(variant: str) -> Callable[[], None]:
     """Patch ``AftercareAdapter._page_coding`` for ``variant``; returns the undo."""
     from survey_jobs_mcp.server.providers.aftercare.adapter import AftercareAdapter
 
-    original = AftercareAdapter._page_coding
     if variant == "product":
         return lambda: None
+    original = AftercareAdapter._page_coding  # the reader before server/readers.py (perf branch)
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
     gated = variant.endswith("-gate")

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from .store import Store, normalize_job_id
 
 TABLES = (
@@ -53,6 +55,10 @@ class SavedRead:
 
 
 def pack(page: Any) -> bytes:
+    """A page as compressed JSON; a decoded page (msgspec struct) is encoded by msgspec, in C, as the
+    same JSON object its provider sent (so a stored page reads back as the plain dict)."""
+    if isinstance(page, msgspec.Struct):
+        return zlib.compress(msgspec.json.encode(page), 1)
     return zlib.compress(json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode(), 1)
 
 

@@ -18,6 +18,7 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -289,7 +290,7 @@ class ReaderPool:
             return None
 
     async def _pages(self, reader: Reader, read: ResultRead, cursor: str | None) -> Any:
-        """Fetch page n+1 while a worker thread absorbs page n; store each page as it is absorbed."""
+        """Fetch page n+1 while page n is absorbed; store each page as it is absorbed."""
         send, receive = anyio.create_memory_object_stream[tuple[Any, str | None]](max_buffer_size=1)
         seq = start = reader.pages
         reader.fetch_started = self._clock()
@@ -321,12 +322,25 @@ class ReaderPool:
                         seen.add(nxt)
                     page, at = None, nxt
 
+        # Optional on a read: ``inline`` absorbs on the event loop (cheap typed pages; a thread hop per
+        # page costs more than it overlaps on one GIL); ``gate`` (an ``OldestFirst``) gives concurrent
+        # callers' reads their absorb turns oldest first. Prefetch readers take no ticket: a caller's
+        # read must not queue behind them.
+        inline: bool = getattr(read, "inline", False)
+        gate = getattr(read, "gate", None) if reader.foreground else None
         try:
-            async with anyio.create_task_group() as tg:
+            async with (
+                gate.reading() if gate else nullcontext(None) as ticket,
+                anyio.create_task_group() as tg,
+            ):
                 tg.start_soon(produce)
                 async with receive:
                     async for page, nxt in receive:
-                        reader.items += await anyio.to_thread.run_sync(read.absorb, page)
+                        async with gate.turn(ticket) if gate else nullcontext():
+                            if inline:
+                                reader.items += read.absorb(page)
+                            else:
+                                reader.items += await anyio.to_thread.run_sync(read.absorb, page)
                         seq += 1
                         self._results.add_page(reader.job_id, reader.kind, seq, page, nxt)
                         reader.pages = seq

@@ -8,7 +8,8 @@ errors, broken bodies) never reach a client: the HTTP layer has already retried 
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,7 +20,9 @@ from ..redact import clip
 
 
 class JsonGetter(Protocol):
-    async def get(self, path: str, params: dict[str, str] | None = None) -> Reply: ...
+    async def get(
+        self, path: str, params: dict[str, str] | None = None, *, decode: Callable[[bytes], Any] | None = None
+    ) -> Reply: ...
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,12 +42,19 @@ def contract_error(
     """A body that breaks the provider's published contract: say where, never guess the numbers."""
     first = exc.errors()[0] if exc.errors() else {}
     # Locations and messages can carry upstream text (a dict key, a custom validator's message).
-    where = clip(".".join(str(p) for p in first.get("loc", ())), 120) or "body"
+    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    return schema_error(provider_label, what, where, first.get("msg", "invalid"), request_id)
+
+
+def schema_error(
+    provider_label: str, what: str, where: str, message: str, request_id: str | None
+) -> UpstreamError:
+    """The same broken-contract error, for a decoder that reports ``where`` and ``message`` itself."""
     rid = f" (request id {request_id})" if request_id else ""
     return UpstreamError(
-        f"{provider_label} returned a {what} that does not match its published schema at '{where}': "
-        f"{clip(first.get('msg', 'invalid'), 200)}{rid}. The results cannot be trusted, so none are shown; "
-        "try again later or report it to the provider.",
+        f"{provider_label} returned a {what} that does not match its published schema at "
+        f"'{clip(where, 120) or 'body'}': {clip(message, 200)}{rid}. The results cannot be trusted, "
+        "so none are shown; try again later or report it to the provider.",
         provider=provider_label.lower(),
         request_id=request_id,
     )

@@ -30,6 +30,7 @@ from survey_jobs_mcp.tools.models import (
 )
 from survey_jobs_mcp.tools.source import JobListing, KnownJob, ProgressFn
 
+from ...read_gate import OldestFirst
 from ...redact import clip
 from ...store import Store, TrackedJob
 from ..base import Refresher, ResultKind, ResultRead
@@ -78,6 +79,9 @@ class AftercareAdapter:
         now: Callable[[], datetime],
     ) -> None:
         self._client = AftercareClient(http)
+        self._gate = OldestFirst()
+        """Concurrent coding reads take the CPU oldest first (one GIL): the first answer is not delayed
+        by the others, and against a slow upstream they still overlap their network waits."""
         self._store = store
         self._now = now
         self._dropped: list[str] = []
@@ -270,13 +274,14 @@ class AftercareAdapter:
             }
             has_pages = isinstance(first.results, dict) and "questionCodes" in first.results
             # Per the published spec a partial failure carries only error details: nothing to read.
-            return CodingRead(self._client, job_id, meta, first.results if has_pages else None)
+            return CodingRead(self._client, job_id, meta, first.results if has_pages else None, self._gate)
         assert isinstance(first, DataQualityBatchHead)
         return QualityRead(self._client, job_id, {"survey": tracked.survey}, first.results)
 
     def resume_read(self, job_id: str, kind: ResultKind, meta: dict[str, Any]) -> ResultRead:
-        read = CodingRead if kind == "coding" else QualityRead
-        return read(self._client, job_id, meta, None)
+        if kind == "coding":
+            return CodingRead(self._client, job_id, meta, None, self._gate)
+        return QualityRead(self._client, job_id, meta, None)
 
 
 def _completion_time(results: dict) -> datetime | None:

@@ -13,8 +13,14 @@ from typing import Any
 from survey_jobs_mcp.tools.errors import InvalidInput, UpstreamError
 
 from ...redact import clip
-from ..transport import JsonGetter, Reply, unexpected_status, validated
-from .wire import BatchCodingResponse, DataQualityBatchHead
+from ..transport import JsonGetter, Reply, schema_error, unexpected_status, validated
+from .wire import (
+    BatchCodingResponse,
+    DataQualityBatchHead,
+    WireCodingResults,
+    WireShapeError,
+    decode_coding_page,
+)
 
 LABEL = "Aftercare"
 
@@ -23,8 +29,9 @@ class AftercareClient:
     def __init__(self, http: JsonGetter) -> None:
         self._http = http
 
-    async def _get(self, path: str, cursor: str | None) -> Reply | None:
-        reply = await self._http.get(path, {"cursor": cursor} if cursor else None)
+    async def _get(self, path: str, cursor: str | None, decode: Any = None) -> Reply | None:
+        params = {"cursor": cursor} if cursor else None
+        reply = await self._http.get(path, params, decode=decode)
         if reply.status == 404:
             return None
         if reply.status == 400:
@@ -58,10 +65,34 @@ class AftercareClient:
         body = reply.body
         return body.get("results") if isinstance(body, dict) else None
 
+    async def coding_results_page(self, job_id: str, cursor: str) -> WireCodingResults:
+        """The ``results`` of the coding page at ``cursor``, decoded and checked from the bytes.
+
+        ``decode_coding_page`` builds msgspec structs in one C pass (about a quarter of ``json.loads``
+        plus pydantic's cost on a 100k job). A broken contract is the provider's contract error with
+        ``where`` relative to ``results``, the same place the dict path (first and stored pages) names.
+        """
+        try:
+            reply = await self._get(f"/api/v1/coding/{job_id}", cursor, decode_coding_page)
+        except WireShapeError as exc:
+            where = exc.where.removeprefix("results.") if exc.where != "results" else "body"
+            raise schema_error(LABEL, "coding results page", where, exc.message, None) from None
+        if reply is None:
+            raise UpstreamError(
+                "Aftercare stopped recognising the job while paging its results; try again.",
+                provider="aftercare",
+            )
+        return reply.body.results
+
 
 def next_cursor(results: Any) -> str | None:
-    """``results.nextCursor`` (None on the last page); a cursor that is not text is a broken contract."""
-    cursor = results.get("nextCursor") if isinstance(results, dict) else None
+    """``results.nextCursor`` (None on the last page); a cursor that is not text is a broken contract.
+
+    ``results`` is a plain dict (the first page, stored pages) or a decoded ``WireCodingResults``."""
+    if isinstance(results, WireCodingResults):
+        cursor: Any = results.nextCursor
+    else:
+        cursor = results.get("nextCursor") if isinstance(results, dict) else None
     if cursor is None:
         return None
     if not isinstance(cursor, str) or not cursor:

@@ -1,9 +1,12 @@
 """Reading a finished Aftercare job's results page by page (driven by the server's shared reader).
 
-Pages are fetched raw and validated where they are absorbed (in a worker thread), so the event
-loop keeps the next request in flight. ``meta`` holds what the status check learnt (survey, the
-failure of a partially failed job): with it and the stored pages a read resumes after a restart
-without asking Aftercare anything.
+Coding pages after the first are decoded into checked msgspec structs by the HTTP layer and merged
+on the event loop (about 0.4 ms a page; one GIL gains nothing from a thread hop), one read at a time
+oldest first (``gate``: the adapter's ``OldestFirst``). The first page and stored pages are plain
+dicts, validated where they are absorbed; both shapes merge into one tree. Data-quality pages are
+fetched raw and validated in a worker thread, so the event loop keeps the next request in flight.
+``meta`` holds what the status check learnt (survey, the failure of a partially failed job): with
+it and the stored pages a read resumes after a restart without asking Aftercare anything.
 """
 
 from __future__ import annotations
@@ -15,14 +18,19 @@ from pydantic import ValidationError
 
 from survey_jobs_mcp.tools.models import CodingResults, JobError, QualityReport, RespondentQuality
 
+from ...read_gate import OldestFirst
 from ..transport import contract_error
 from . import mapping
 from .client import AftercareClient, next_cursor
-from .wire import BATCH_CODING_SUCCESS, BatchJobResults
+from .wire import BATCH_CODING_SUCCESS, BatchJobResults, WireCodingResults
 
 
 class _AftercareRead:
     kind = "coding"
+    inline = False
+    """Absorb on the event loop (cheap typed pages) rather than in a worker thread."""
+    gate: OldestFirst | None = None
+    """Concurrent reads of one adapter take their absorb turns oldest first (``server/read_gate.py``)."""
 
     def __init__(self, client: AftercareClient, job_id: str, meta: dict[str, Any], first: Any | None) -> None:
         self._client = client
@@ -42,21 +50,38 @@ class CodingRead(_AftercareRead):
 
     what = "coding results from Aftercare"
     kind = "coding"
+    inline = True
 
-    def __init__(self, client: AftercareClient, job_id: str, meta: dict[str, Any], first: Any | None) -> None:
+    def __init__(
+        self,
+        client: AftercareClient,
+        job_id: str,
+        meta: dict[str, Any],
+        first: Any | None,
+        gate: OldestFirst | None = None,
+    ) -> None:
         super().__init__(client, job_id, meta, first)
+        self.gate = gate
         self._merger = mapping.CodingMerger()
         self._completed_at: datetime | None = None
 
+    async def fetch(self, cursor: str) -> WireCodingResults:
+        return await self._client.coding_results_page(self.job_id, cursor)
+
     def absorb(self, page: Any) -> int:
-        try:
-            valid = BATCH_CODING_SUCCESS.validate_python(page)
-        except ValidationError as exc:
-            raise contract_error("Aftercare", "coding results page", exc, None) from None
-        if self._completed_at is None:
-            self._completed_at = valid["completedAt"]
         before = self._merger.response_count()
-        self._merger.add_page(valid["questionCodes"])
+        if isinstance(page, WireCodingResults):
+            completed_at = page.completedAt
+            self._merger.add_decoded(page.questionCodes)
+        else:
+            try:
+                valid = BATCH_CODING_SUCCESS.validate_python(page)
+            except ValidationError as exc:
+                raise contract_error("Aftercare", "coding results page", exc, None) from None
+            completed_at = valid["completedAt"]
+            self._merger.add_page(valid["questionCodes"])
+        if self._completed_at is None:
+            self._completed_at = completed_at
         return self._merger.response_count() - before
 
     def result(self) -> CodingResults:
