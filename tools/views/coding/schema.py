@@ -6,6 +6,10 @@ from its structured dict, never sent as null.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import WithJsonSchema
+
 from ..lean import Counts, OutModel, inline
 from ..reading import ReadingField
 
@@ -25,6 +29,12 @@ class Omitted(OutModel):
 class QuestionsOmitted(OutModel):
     count: int
     question_ids: list[str]
+
+
+QuestionsOmittedField = Annotated[QuestionsOmitted, WithJsonSchema({"type": "object"})]
+"""Published as a bare object (pydantic still validates it against the model): it appears only when
+whole questions are cut, the markdown names them, and its 36 schema tokens kept this tool's output
+schema over the 600-token cap every host pays on every turn."""
 
 
 class Code(OutModel):
@@ -71,7 +81,7 @@ class CodingSummaryOut(OutModel):
     low_confidence_threshold: float | None = None
     questions_total: int | None = None
     questions: list[Question] | None = None
-    questions_omitted: inline(QuestionsOmitted) | None = None
+    questions_omitted: QuestionsOmittedField | None = None
     code: Code | None = None
     path: list[str] | None = None
     responses_total: int | None = None
