@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from survey_jobs_mcp.tools.source import ProgressFn, ReadingState
 from . import read_state
 from .providers.base import ProviderAdapter, ResultKind, ResultRead
 from .providers.pipeline import first_product_error
+from .read_gate import OldestFirst
 from .result_store import ResultStore
 
 logger = logging.getLogger("survey_jobs_mcp.readers")
@@ -59,6 +60,9 @@ class Reader:
     fetched: int = 0
     fetch_started: float | None = None
     restarted: bool = False
+    gate: OldestFirst | None = None
+    ticket: int | None = None
+    """The read's place in its adapter's ``OldestFirst`` (set while a caller's read runs)."""
     result: Any = None
     error: BaseException | None = None
     done: anyio.Event = field(default_factory=anyio.Event)
@@ -200,6 +204,22 @@ class ReaderPool:
             raise reader.error
         return reader.result
 
+    @asynccontextmanager
+    async def result_turn(self, job_id: str, kind: ResultKind) -> AsyncIterator[None]:
+        """A CPU turn for work on results just read (building their index), at the read's own place.
+
+        Why: the gate makes concurrent reads finish one after another, but the index build after
+        the last page (~70 ms for 100,000 responses, in a worker thread) would otherwise share the
+        GIL with the younger reads' pages and delay the oldest caller's answer. Results that came
+        from the cache or a prefetch read have no place in the gate and take no turn.
+        """
+        reader = self._readers.get((job_id, kind))
+        if reader is None or reader.gate is None or reader.ticket is None:
+            yield
+            return
+        async with reader.gate.turn(reader.ticket):
+            yield
+
     # ---------------------------------------------------------------- reading
     async def _run(self, reader: Reader) -> None:
         try:
@@ -336,6 +356,7 @@ class ReaderPool:
                 tg.start_soon(produce)
                 async with receive:
                     async for page, nxt in receive:
+                        reader.gate, reader.ticket = gate, ticket
                         async with gate.turn(ticket) if gate else nullcontext():
                             if inline:
                                 reader.items += read.absorb(page)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC
 
 import anyio
@@ -120,12 +121,16 @@ class JobService:
         await self._seen([job])
         return job
 
-    async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
+    async def list_jobs(
+        self, provider: Provider | None, status: NormalizedStatus | None, progress: ProgressFn | None = None
+    ) -> JobListing:
         listing = JobListing(jobs=[], providers=[a.info.profile for a in self._adapters.values()])
         budget = self._settings.list_refresh_budget_s
 
         async def collect(adapter: ProviderAdapter) -> None:
-            part = await adapter.list_jobs(status, refresh=self.hub.refresh, budget_s=budget)
+            part = await adapter.list_jobs(
+                status, refresh=self.hub.refresh, budget_s=budget, progress=progress
+            )
             if not adapter.info.needs_tracking:  # a listed job is fresh (tracked ones went through the hub)
                 for job in part.jobs:
                     self.hub.observe(job)
@@ -170,6 +175,10 @@ class JobService:
         adapter, key = self._route(job_id)
         reader = self.readers.reader(key, kind, adapter.info.name)
         return await self.readers.wait(reader, wait_s=wait_s, progress=progress)
+
+    def result_turn(self, job_id: str, kind: ResultKind) -> AbstractAsyncContextManager[None]:
+        _, key = self._route(job_id)
+        return self.readers.result_turn(key, kind)
 
     async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:
         return await self.read_results(job_id, "coding", progress, math.inf)  # type: ignore[return-value]

@@ -8,6 +8,7 @@ against the sandbox.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -128,7 +129,9 @@ class JobSource(Protocol):
         """
         ...
 
-    async def list_jobs(self, provider: Provider | None, status: NormalizedStatus | None) -> JobListing:
+    async def list_jobs(
+        self, provider: Provider | None, status: NormalizedStatus | None, progress: ProgressFn | None = None
+    ) -> JobListing:
         """Every job the source can see for ``provider`` (None = all), refreshed as needed.
 
         ``status`` (None = any) is a hint a provider may use to filter server-side; the caller
@@ -148,6 +151,11 @@ class JobSource(Protocol):
         Waits at most ``wait_s`` seconds; if the reader is not done by then, returns where it is
         (``ReadingState``) and keeps reading, so the next call continues from there.
         """
+        ...
+
+    def result_turn(self, job_id: str, kind: ResultKind) -> AbstractAsyncContextManager[None]:
+        """Hold while building the index of results ``read_results`` just returned: concurrent cold
+        reads then answer oldest first instead of all slowing down together."""
         ...
 
     async def get_coding_results(self, job_id: str, progress: ProgressFn) -> CodingResults:

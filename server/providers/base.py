@@ -109,12 +109,18 @@ class ProviderAdapter(Protocol):
         ...
 
     async def list_jobs(
-        self, status: NormalizedStatus | None, *, refresh: Refresher, budget_s: float
+        self,
+        status: NormalizedStatus | None,
+        *,
+        refresh: Refresher,
+        budget_s: float,
+        progress: ProgressFn | None = None,
     ) -> JobListing:
         """Every job this provider can show (``status`` is a hint for server-side filtering).
 
         Jobs that need a status request each get it through ``refresh`` (shared with every other
-        caller), within ``budget_s`` seconds; the rest show their last known status.
+        caller), within ``budget_s`` seconds; the rest show their last known status. ``progress``
+        hears how many of those refreshes are done, out of how many.
         """
         ...
 

@@ -15,7 +15,7 @@ import anyio
 
 from survey_jobs_mcp.tools.errors import CredentialsError, JobNotFound, SurveyJobsError
 from survey_jobs_mcp.tools.models import Job
-from survey_jobs_mcp.tools.source import JobListing, ProviderFailure
+from survey_jobs_mcp.tools.source import JobListing, ProgressFn, ProviderFailure
 
 from ..redact import clip
 from ..store import TrackedJob
@@ -56,6 +56,7 @@ async def tracked_listing(
     refresh: Refresher,
     budget_s: float,
     now: datetime,
+    progress: ProgressFn | None = None,
 ) -> JobListing:
     """Finished jobs from the store, unfinished ones refreshed (oldest-checked first) within budget."""
     listing = JobListing(jobs=[], providers=[])
@@ -70,6 +71,7 @@ async def tracked_listing(
     fresh: dict[str, Job] = {}
     failed: dict[str, SurveyJobsError] = {}
     limit = anyio.Semaphore(REFRESH_CONCURRENCY)
+    report = _Progress(progress, len(pending), label)
 
     async def one(entry: TrackedJob) -> None:
         async with limit:
@@ -77,6 +79,7 @@ async def tracked_listing(
                 fresh[entry.job_id] = await refresh(entry.job_id)
             except SurveyJobsError as exc:
                 failed[entry.job_id] = exc
+        await report.one_done()
 
     with anyio.move_on_after(budget_s):
         async with anyio.create_task_group() as tg:
@@ -93,6 +96,26 @@ async def tracked_listing(
             listing.jobs.append(job_of(entry))
     _explain(listing, provider, label, len(pending), failed, stale, now)
     return listing
+
+
+class _Progress:
+    """Refreshes done out of how many, about every tenth of them (300 jobs: ~10 notifications)."""
+
+    def __init__(self, progress: ProgressFn | None, total: int, label: str) -> None:
+        self._progress, self._total, self._label = progress, total, label
+        self._done = self._reported = 0
+
+    async def one_done(self) -> None:
+        self._done += 1
+        step = max(1, self._total // 10)
+        if self._progress is None or (self._done - self._reported < step and self._done < self._total):
+            return
+        self._reported = self._done
+        await self._progress(
+            self._done,
+            self._total,
+            f"Refreshed {self._done} of {self._total} unfinished tracked {self._label} jobs",
+        )
 
 
 def _explain(

@@ -194,3 +194,45 @@ async def test_what_was_read_reaches_the_store_while_the_server_runs(h: Harness)
             await anyio.sleep(0.05)
         else:
             raise AssertionError("the read results never reached the store")
+
+
+async def test_the_oldest_read_builds_its_index_before_younger_reads_absorb_more(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+):
+    """Admission, not fair share: while the first of two concurrent cold reads builds its index, the
+    younger read absorbs no page, so it can fetch at most the one page its pipeline buffers plus
+    the one in flight. Without the turn it would read on through the build."""
+    import time
+
+    from survey_jobs_mcp.tools.catalog import get_coding_results as tool_module
+
+    older, younger = CODING, "895bdb2a-11e0-4aba-b65c-c5a58cac39f0"  # 18 and 45+ pages of 50
+    assert pages_of(h, younger) > pages_of(h, older) + 10
+    route = "aftercare.coding.get"
+    h.sb.faults.add(route, Fault.latency(0.01))
+    during: dict[str, int] = {}
+    real_build = tool_module.build_coding_index
+
+    def observed_build(results):
+        if results.job_id == older and not during:
+            during["before"] = h.sb.faults.calls(route)
+            time.sleep(0.4)  # in the build's worker thread: time for an ungated read to go on
+            during["after"] = h.sb.faults.calls(route)
+        return real_build(results)
+
+    monkeypatch.setattr(tool_module, "build_coding_index", observed_build)
+    answers: dict[str, object] = {}
+    async with h.client() as client:
+
+        async def call(job_id: str) -> None:
+            answers[job_id] = await client.call_tool("get_coding_results", {"job_id": job_id})
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call, older)
+            await eventually(lambda: h.sb.faults.calls(route) >= 2, "the older read's first pages")
+            tg.start_soon(call, younger)
+    assert [answers[j].is_error for j in (older, younger)] == [False, False]
+    assert during["after"] - during["before"] <= 2, during
+    total = pages_of(h, older) + pages_of(h, younger)
+    assert h.sb.faults.calls(route) == total
+    assert during["after"] < total  # the younger read was still going when the build began

@@ -146,3 +146,24 @@ def test_cli_track_list_and_untrack(tmp_path: Path) -> None:
     assert run("track", "--list").stdout.splitlines()[-1] == "1 tracked job(s)"
     bare = run("track")
     assert bare.returncode == 2 and "track needs JOB_ID... or --list" in bare.stderr
+
+
+async def test_list_jobs_reports_refresh_progress_with_its_total(h: Harness):
+    """Every tracked job not known to be finished is refreshed; progress says how many of how many,
+    about every tenth of them, ending at the total."""
+    unknown = [str(uuid.UUID(int=i, version=4)) for i in range(1, 41)]
+    track(h, *unknown)
+    never_checked = sum(1 for j in h.sb.jobs() if j["provider"] == "aftercare") + len(unknown)
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done, total, message):
+        seen.append((done, total, message))
+
+    async with h.client() as client:
+        r = await client.call_tool("list_jobs", {"provider": "aftercare"}, progress_callback=on_progress)
+    assert r.is_error is False, text_of(r)
+    assert {total for _, total, _ in seen} == {never_checked}
+    assert seen[-1][0] == never_checked
+    assert seen[-1][2] == f"Refreshed {never_checked} of {never_checked} unfinished tracked Aftercare jobs"
+    dones = [done for done, _, _ in seen]
+    assert dones == sorted(dones) and len(dones) <= 11

@@ -11,7 +11,7 @@ from pydantic import Field
 from ..timewindow import resolve_window
 from ..tokens import DEFAULT_TOKENS
 from ..views.jobs import ListJobsOut, list_jobs_view
-from .runtime import Cursor, MaxTokens, deadline, result, state
+from .runtime import Cursor, MaxTokens, deadline, progress, result, state
 from .spec import ToolSpec
 
 DESCRIPTION = """\
@@ -49,7 +49,7 @@ async def list_jobs(
     resolve_window(since, until, now=now, tz=tz)
     async with deadline("Listing jobs", ctx):
         listing = await tool_state.source.list_jobs(
-            None if provider == "all" else provider, None if status == "any" else status
+            None if provider == "all" else provider, None if status == "any" else status, progress(ctx)
         )
     summary = list_jobs_view(
         listing,

@@ -217,7 +217,9 @@ async def results_index(
     """The summariser index of a finished job: from memory, else read and built once for every caller.
 
     Coding and quality results come from the job's shared reader (``source.read_results``), which
-    keeps reading when this call stops waiting: ``StillReading`` then says where it is. Other
+    keeps reading when this call stops waiting: ``StillReading`` then says where it is. Their index
+    is built in the read's own turn (``source.result_turn``), so the oldest of concurrent cold reads
+    answers first. Other
     results (a codebook) are fetched with ``fetch`` under the deadline.
     """
     tool_state = state(ctx)
@@ -225,13 +227,16 @@ async def results_index(
     index = tool_state.indexes.get(key)
     if index is None:
         if kind in READ_KINDS:
-            data: Any = await tool_state.source.read_results(job_id, kind, progress(ctx), read_wait_s())  # type: ignore[arg-type]
+            source = tool_state.source
+            data: Any = await source.read_results(job_id, kind, progress(ctx), read_wait_s())  # type: ignore[arg-type]
             if isinstance(data, ReadingState):
                 raise StillReading(data)
+            async with source.result_turn(job_id, kind):  # type: ignore[arg-type]
+                index = await tool_state.indexes.build_once(key, build, data)
         else:
             async with deadline(f"Reading the results of job {job_id}", ctx):
                 data = await fetch(job_id, progress(ctx))
-        index = await tool_state.indexes.build_once(key, build, data)
+            index = await tool_state.indexes.build_once(key, build, data)
     yield index
 
 

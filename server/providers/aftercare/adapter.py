@@ -216,7 +216,12 @@ class AftercareAdapter:
         return self.job_of(tracked) if tracked is not None and tracked.last_status else None
 
     async def list_jobs(
-        self, status: NormalizedStatus | None, *, refresh: Refresher, budget_s: float
+        self,
+        status: NormalizedStatus | None,
+        *,
+        refresh: Refresher,
+        budget_s: float,
+        progress: ProgressFn | None = None,
     ) -> JobListing:
         tracked = await anyio.to_thread.run_sync(lambda: self._store.list_tracked(INFO.name))
         listing = await tracked_listing(
@@ -227,6 +232,7 @@ class AftercareAdapter:
             refresh=refresh,
             budget_s=budget_s,
             now=self._now(),
+            progress=progress,
         )
         listing.providers = [INFO.profile]
         dropped, self._dropped = self._dropped, []

@@ -76,7 +76,12 @@ class SurveyCoderAdapter:
         return None  # nothing stored: SurveyCoder lists its own jobs
 
     async def list_jobs(
-        self, status: NormalizedStatus | None, *, refresh: Refresher, budget_s: float
+        self,
+        status: NormalizedStatus | None,
+        *,
+        refresh: Refresher,
+        budget_s: float,
+        progress: ProgressFn | None = None,
     ) -> JobListing:
         listing = JobListing(jobs=[], providers=[INFO.profile])
         try:
