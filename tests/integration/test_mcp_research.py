@@ -513,3 +513,31 @@ async def test_response_snapshot(h: Harness, name: str, tool: str, args: dict, j
     no_leaks(h, text + structured)
     check_snapshot(f"mcp_{name}.md", f"<!-- {tool} {json.dumps(args, sort_keys=True)} -->\n{text}\n")
     check_snapshot(f"mcp_{name}.json", structured)
+
+
+async def test_a_cleaned_comparison_is_built_once_and_drill_downs_reuse_it(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+):
+    """Comparing two cleaned waves keeps five indexes (both waves, the quality job, both cleaned
+    waves): the cache holds them all, so asking again filters nothing and reads nothing."""
+    from survey_jobs_mcp.tools.catalog import exclusion as exclusion_module
+
+    t = tracker(h)
+    filtered: list[str] = []
+    real_filter = exclusion_module.filter_results
+
+    def counting_filter(results, excl):
+        filtered.append(results.job_id)
+        return real_filter(results, excl)
+
+    monkeypatch.setattr(exclusion_module, "filter_results", counting_filter)
+    args = {"job_id": t["w2"], "baseline_job_id": t["w1"], "exclude_flagged_in": t["dq"]}
+    async with h.client() as c:
+        first = await c.call_tool("compare_coding_results", args)
+        requests = h.requests()
+        again = await c.call_tool("compare_coding_results", args)
+        drill = await c.call_tool("get_coding_results", {"job_id": t["w2"], "exclude_flagged_in": t["dq"]})
+    assert [first.is_error, again.is_error, drill.is_error] == [False, False, False]
+    assert again.structured_content == first.structured_content
+    assert sorted(filtered) == sorted([t["w1"], t["w2"]])  # once per wave, never again
+    assert h.requests() == requests

@@ -58,11 +58,13 @@ class IndexCache:
 
     Results of a finished job never change, so a drill-down call reuses the index built on the
     first call (no refetch, no rebuild), and concurrent first calls share one build (building a
-    100,000-response index is about a second of CPU). Bounded by entry count: one such index is
-    the large case, and a handful are plenty for an assistant's working set.
+    100,000-response index is ~0.1 s of CPU). Bounded by entry count: one such index is
+    the large case, and a handful are plenty for an assistant's working set. Eight, because one
+    cleaned wave comparison alone keeps five (both waves, the quality job, both cleaned waves):
+    with four, every repeat of it rebuilt everything.
     """
 
-    def __init__(self, max_entries: int = 4) -> None:
+    def __init__(self, max_entries: int = 8) -> None:
         self._max = max_entries
         self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._building: dict[tuple[str, str], anyio.Event] = {}
