@@ -22,6 +22,9 @@ import msgspec
 from survey_jobs_mcp.tools.models import (
     AnswerEvaluation,
     Assignment,
+    Codebook,
+    CodebookCategory,
+    CodebookCode,
     CodeNode,
     CodingResults,
     IssueCheck,
@@ -318,3 +321,58 @@ def _decode_quality(p: dict[str, Any]) -> QualityReport:
     return QualityReport(
         job_id=p["job_id"], survey=p["survey"], respondents=respondents, failure=_parse_error(p["failure"])
     )
+
+
+# ---- codebooks: one small JSON document --------------------------------------------------------
+
+
+def encode_codebook(codebook: Codebook) -> bytes:
+    return _pack(
+        {
+            "v": FORMAT_VERSION,
+            "type": "codebook",
+            "job_id": codebook.job_id,
+            "provider": codebook.provider,
+            "kind": codebook.kind,
+            "completed_at": _dt(codebook.completed_at),
+            "question_text": codebook.question_text,
+            "categories": [asdict(c) for c in codebook.categories],
+        }
+    )
+
+
+def decode_codebook(blob: bytes) -> Codebook | None:
+    """The cached codebook, or None when the blob is unreadable or of another version."""
+    p = _unpack(blob)
+    if p is None or p.get("type") != "codebook":
+        return None
+    try:
+        categories = [
+            CodebookCategory(
+                category_id=c["category_id"],
+                label=c["label"],
+                codes=[CodebookCode(**code) for code in c["codes"]],
+            )
+            for c in p["categories"]
+        ]
+        return Codebook(
+            job_id=p["job_id"],
+            provider=p["provider"],
+            kind=p["kind"],
+            completed_at=_parse_dt(p["completed_at"]),
+            question_text=p["question_text"],
+            categories=categories,
+        )
+    except _BROKEN:
+        return None
+
+
+def kind_of(blob: bytes) -> str | None:
+    """Which result a readable blob holds (``coding``, ``quality``, ``codebook``), else None.
+
+    For the miss path only: a codebook job is first looked up as coding results, and that miss must
+    not delete the codebook stored under the same job id."""
+    if blob.startswith(CODING_MAGIC):
+        return "coding"
+    payload = _unpack(blob)
+    return payload.get("type") if payload is not None else None

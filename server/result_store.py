@@ -20,6 +20,8 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from survey_jobs_mcp.tools.errors import CodebookOnly
+
 from . import read_state, result_codec
 from .providers.base import ResultRead
 from .store import Store
@@ -29,7 +31,11 @@ logger = logging.getLogger("survey_jobs_mcp.result_store")
 CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
     "coding": (result_codec.encode_coding, result_codec.decode_coding),
     "quality": (result_codec.encode_quality, result_codec.decode_quality),
+    "codebook": (result_codec.encode_codebook, result_codec.decode_codebook),
 }
+
+
+_ANOTHER_KIND = object()
 
 
 class ResultStore:
@@ -100,6 +106,12 @@ class ResultStore:
 
         threading.Thread(target=compact, name=f"compact-{kind}", daemon=True).start()
 
+    def put_now(self, job_id: str, kind: str, result: Any) -> None:
+        """Queue a small finished result (a codebook) for the cache at once: with no pages behind
+        it, a delayed compaction would be lost if the server stopped first."""
+        encode = CODECS[kind][0]
+        self._submit(lambda: self._store_result(job_id, kind, encode(result)))
+
     def _store_result(self, job_id: str, kind: str, blob: bytes) -> None:
         if self.store.cache_put(job_id, kind, blob):
             read_state.forget(self.store, job_id, kind)
@@ -122,7 +134,27 @@ class ResultStore:
     async def cached(self, job_id: str, kind: str) -> Any | None:
         """Finished results from the cache (None if absent, unreadable or of an old format; an
         unreadable row is deleted, so the read replaces it)."""
-        return await self.store.acache_get_decoded(job_id, CODECS[kind][1])
+        decode = CODECS[kind][1]
+        found_kind: list[str | None] = []
+
+        def decode_own(blob: bytes) -> Any:
+            value = decode(blob)
+            if value is None:
+                found_kind.append(result_codec.kind_of(blob))
+                if found_kind[0] not in (None, kind):
+                    return _ANOTHER_KIND  # a miss, and the row stays
+            return value
+
+        value = await self.store.acache_get_decoded(job_id, decode_own)
+        if value is not _ANOTHER_KIND:
+            return value
+        if found_kind == ["codebook"]:
+            # What the provider would say, without asking it (it may have forgotten the job).
+            raise CodebookOnly(
+                f"Job {job_id} is a codebook_generation job: it produces a codebook only, with no coded "
+                f'responses. Read the codebook with get_coding_results(job_id="{job_id}").'
+            )
+        return None
 
     async def saved(self, job_id: str, kind: str) -> read_state.SavedRead | None:
         await self.flush()  # a read that just failed may still have pages in the queue

@@ -187,10 +187,15 @@ class JobService:
         return await self.read_results(job_id, "quality", progress, math.inf)  # type: ignore[return-value]
 
     async def get_codebook(self, job_id: str, progress: ProgressFn) -> Codebook:
-        # Not cached in the store: a codebook is one small body, read once per server (the tools
-        # keep it in their in-memory index cache).
+        """The codebook, from the store's result cache when it is there: SurveyCoder forgets a job
+        24 h after it finishes, and a codebook must stay readable like any other result."""
         adapter, job_id = self._route(job_id)
-        return await adapter.codebook(job_id, progress)
+        cached = await self.results.cached(job_id, "codebook")
+        if cached is not None:
+            return cached
+        codebook = await adapter.codebook(job_id, progress)
+        self.results.put_now(job_id, "codebook", codebook)
+        return codebook
 
     async def wait_for_jobs(
         self, job_ids: list[str] | None, *, until: WaitMode, timeout_s: float, progress: ProgressFn

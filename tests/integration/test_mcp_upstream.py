@@ -264,3 +264,28 @@ async def test_surveycoder_results_survive_restart_without_requests(h: Harness):
     assert again.is_error is False
     assert h.requests() == before  # not even a status request
     assert again.structured_content == first.structured_content
+
+
+async def test_a_codebook_survives_restart_without_requests(h: Harness):
+    """A codebook is a SurveyCoder result too: after a restart it is read from the store."""
+    from survey_jobs_mcp.server import result_codec
+    from survey_jobs_mcp.server.store import Store
+    from tests.mcp_support import eventually
+
+    job_id = h.job("surveycoder", "codebook_generation", "completed")
+    async with h.client() as c:
+        first = await c.call_tool("get_coding_results", {"job_id": job_id, "max_tokens": 20000})
+    assert first.is_error is False
+    assert first.structured_content["codebook"]["codes_total"] > 0
+
+    def stored() -> bool:
+        with Store.open(h.settings.store_path) as store:
+            return store.cache_get_decoded(job_id, result_codec.decode_codebook) is not None
+
+    await eventually(stored, "the codebook in the result cache")
+    before = h.requests()
+    async with h.client() as c:  # fresh server, same data dir
+        again = await c.call_tool("get_coding_results", {"job_id": job_id, "max_tokens": 20000})
+    assert again.is_error is False
+    assert h.requests() == before  # not even a status request
+    assert again.structured_content == first.structured_content

@@ -183,3 +183,24 @@ def test_unreadable_blobs_decode_to_none() -> None:
     assert decode_coding(CODING_MAGIC + zlib.compress(body + b"\x00")) is None  # trailing bytes
     assert decode_coding(CODING_MAGIC + b"not zlib at all") is None
     assert decode_coding(b"") is None
+
+
+def test_a_codebook_round_trips_and_says_what_it_is() -> None:
+    from survey_jobs_mcp.tools.models import Codebook, CodebookCategory, CodebookCode
+
+    codebook = Codebook(
+        job_id="job_0123456789abcdef01234567",
+        provider="surveycoder",
+        kind="codebook_generation",
+        completed_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+        question_text="What would you improve?",
+        categories=[
+            CodebookCategory("c1", "Price", [CodebookCode("k1", "Too expensive", "Cost", "negative")]),
+            CodebookCategory(None, None, [CodebookCode("k2", "Other")]),
+        ],
+    )
+    blob = result_codec.encode_codebook(codebook)
+    assert result_codec.decode_codebook(blob) == codebook
+    assert result_codec.decode_coding(blob) is None and result_codec.decode_quality(blob) is None
+    assert result_codec.kind_of(blob) == "codebook"
+    assert result_codec.kind_of(b"not a blob") is None
