@@ -10,14 +10,13 @@ when stdin closes. In its own process so the server under test does not share a 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, vm_status_mb
+from _common import JsonChild, vm_status_mb
 
 SCALE = 100_000
 PAGE_SIZE = 1000
@@ -48,50 +47,19 @@ def serve_sandbox(page_size: int = PAGE_SIZE) -> int:
     return 0
 
 
-class SandboxProcess:
+class SandboxProcess(JsonChild):
     """``with SandboxProcess(page_size) as sbp``: the child's JSON line is ``sbp.info``."""
 
     def __init__(self, page_size: int = PAGE_SIZE) -> None:
-        self.page_size = page_size
+        super().__init__([__file__, "--page-size", str(page_size)], "sandbox")
 
     def __enter__(self) -> SandboxProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--page-size", str(self.page_size)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.kill()
-            raise RuntimeError("sandbox subprocess failed to start")
-        self.info: dict[str, Any] = json.loads(line)
-        return self
+        return super().__enter__()
 
-    def stop(self) -> float | None:
+    def stop(self, timeout: float = 20) -> float | None:  # type: ignore[override]
         """Stop the sandbox; its own peak RSS (VmHWM) in MB."""
-        if self.proc.poll() is not None:
-            return None
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.close()
-        try:
-            out = self.proc.stdout.read()
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-        for line in out.splitlines():
-            if line.startswith("{"):
-                return json.loads(line).get("maxrss_mb")
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        last = super().stop(timeout)
+        return last.get("maxrss_mb") if last else None
 
 
 def settings_for(info: dict[str, Any], data_dir: str) -> tuple[Any, dict[str, str]]:

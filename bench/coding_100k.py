@@ -32,7 +32,6 @@ import argparse
 import json
 import math
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _coding_calls as calls
-from _common import ROOT, box, cli_logging, load_average, versions, vm_status_mb
+from _common import ROOT, JsonChild, box, cli_logging, load_average, run_json_child, versions, vm_status_mb
 
 TARGET_RATIO = 2.0
 STRETCH_RATIO = 1.5
@@ -52,36 +51,13 @@ PACKAGES = ("mcp", "httpx", "httpcore", "h11", "anyio", "pydantic", "sniffio", "
 MODES = ("plain", "gzip")
 
 
-class ReplayProcess:
-    def __enter__(self) -> ReplayProcess:
-        return self
+class ReplayProcess(JsonChild):
+    """``replay_upstream.py`` serving ``n_jobs`` copies of the BENCH-SCALE job; ``stop()``: its own CPU."""
 
-    def start(self, n_jobs: int) -> dict[str, Any]:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("replay_upstream.py")), str(n_jobs)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
+    def __init__(self, n_jobs: int) -> None:
+        super().__init__(
+            [str(Path(__file__).with_name("replay_upstream.py")), str(n_jobs)], "replay upstream"
         )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.kill()
-            raise RuntimeError("replay upstream failed to start")
-        return json.loads(line)
-
-    def stop(self) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.close()
-        out = self.proc.stdout.read()
-        self.proc.wait(timeout=20)
-        return json.loads(out.strip().splitlines()[-1])
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # ---- (e) memory child ------------------------------------------------------------------------
@@ -110,16 +86,7 @@ def memory_child(spec: str) -> int:
 
 def run_memory_child(what: str, up: calls.Upstream, job: str) -> dict[str, float]:
     spec = json.dumps([what, up.url, up.key, job, up.small])
-    proc = subprocess.run(
-        [sys.executable, __file__, "--memory-child", spec],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"memory child failed: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json_child([__file__, "--memory-child", spec], timeout=180)
 
 
 # ---- measuring -------------------------------------------------------------------------------
@@ -225,8 +192,11 @@ def main() -> int:
     exe_shown = exe.relative_to(ROOT) if exe.is_relative_to(ROOT) else exe
     print(f"command: {exe_shown} bench/coding_100k.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"packages: {versions(*PACKAGES)}")
-    with ReplayProcess() as rp, tempfile.TemporaryDirectory(prefix="bench-100k-") as tmp:
-        info = rp.start(max(1, args.concurrency))
+    with (
+        ReplayProcess(max(1, args.concurrency)) as rp,
+        tempfile.TemporaryDirectory(prefix="bench-100k-") as tmp,
+    ):
+        info = rp.info
         run = Run(args, info, tmp)
         for m in MODES:  # untimed warm-up of every path
             run.loops_run(m)
@@ -246,6 +216,8 @@ def main() -> int:
                 run.mem[f"cold {m}"] = run_memory_child("product", run.up[m], run.jobs[0])
             run.mem["json loop"] = run_memory_child("json", run.up["plain"], run.jobs[0])
         replay = rp.stop()
+        if replay is None:
+            raise RuntimeError("the replay upstream did not report its CPU time")
     ok = report(run, replay)
     return 1 if (args.strict and not ok) else 0
 
