@@ -1,37 +1,39 @@
-"""The scale sandbox in its own process (not a benchmark): used by ``export_100k.py``.
+"""The scale sandbox in its own process (not a benchmark): used by ``export_100k.py`` and ``reader_100k.py``.
 
 ``coding_100k.py`` measures against ``replay_upstream.py`` instead (no JSON work per request); the
 export benchmark is dominated by writing the workbook, so the real sandbox is the simpler upstream.
-Run as ``python bench/_sandbox_process.py``: it builds ``Sandbox(scale=100_000, page_size=1000)``,
-serves it, prints one JSON line, and exits when stdin closes.
+Run as ``python bench/_sandbox_process.py [--page-size N]``: it builds
+``Sandbox(scale=100_000, page_size=N)`` (default 1000), serves it, prints one JSON line, and exits
+when stdin closes. In its own process so the server under test does not share a GIL with it.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, vm_status_mb
+from _common import JsonChild, vm_status_mb
 
 SCALE = 100_000
 PAGE_SIZE = 1000
 
 
-def serve_sandbox() -> int:
+def serve_sandbox(page_size: int = PAGE_SIZE) -> int:
+    """Child mode: build the scale sandbox, serve it, print one JSON line, exit when stdin closes."""
     from datetime import UTC, datetime
 
     from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
 
-    sb = Sandbox(seed=7, scale=SCALE, page_size=PAGE_SIZE, start=datetime(2026, 11, 23, 12, tzinfo=UTC))
+    sb = Sandbox(seed=7, scale=SCALE, page_size=page_size, start=datetime(2026, 11, 23, 12, tzinfo=UTC))
     job = next(r for r in sb.jobs() if r["survey"] == "BENCH-SCALE" and r["kind"] == "coding")
     sb.store.jobs[job["id"]].data()  # build the payload now, not inside a timed request
     with SandboxServer(sb) as srv:
         info = {
+            "base_url": srv.base_url,
             "aftercare_url": srv.aftercare_url,
             "surveycoder_url": srv.surveycoder_url,
             "aftercare_key": sb.keys.aftercare,
@@ -45,41 +47,19 @@ def serve_sandbox() -> int:
     return 0
 
 
-class SandboxProcess:
+class SandboxProcess(JsonChild):
+    """``with SandboxProcess(page_size) as sbp``: the child's JSON line is ``sbp.info``."""
+
+    def __init__(self, page_size: int = PAGE_SIZE) -> None:
+        super().__init__([__file__, "--page-size", str(page_size)], "sandbox")
+
     def __enter__(self) -> SandboxProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.kill()
-            raise RuntimeError("sandbox subprocess failed to start")
-        self.info: dict[str, Any] = json.loads(line)
-        return self
+        return super().__enter__()
 
-    def stop(self) -> float | None:
+    def stop(self, timeout: float = 20) -> float | None:  # type: ignore[override]
         """Stop the sandbox; its own peak RSS (VmHWM) in MB."""
-        if self.proc.poll() is not None:
-            return None
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.close()
-        try:
-            out = self.proc.stdout.read()
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-        for line in out.splitlines():
-            if line.startswith("{"):
-                return json.loads(line).get("maxrss_mb")
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        last = super().stop(timeout)
+        return last.get("maxrss_mb") if last else None
 
 
 def settings_for(info: dict[str, Any], data_dir: str) -> tuple[Any, dict[str, str]]:
@@ -97,4 +77,5 @@ def settings_for(info: dict[str, Any], data_dir: str) -> tuple[Any, dict[str, st
 
 
 if __name__ == "__main__":
-    sys.exit(serve_sandbox())
+    size = int(sys.argv[sys.argv.index("--page-size") + 1]) if "--page-size" in sys.argv else PAGE_SIZE
+    sys.exit(serve_sandbox(size))

@@ -20,9 +20,6 @@ Everything below runs in this process unless it says otherwise. Parts, all in on
     against a lone cold read measured just before. Target: <= 1.5x;
 (g) **tokens**: raw JSON ``sum(ceil(bytes/4))`` against the overview's compact structured JSON.
 
-``--variants product,typed,typed-inline,typed-inline-gate`` also measures prototype wirings of the reader (see
-``bench/_prototype.py``), interleaved with the product in the same run.
-
 Every answer's counts (question base, coded, multi-coded, each shown code, responses_total) are
 asserted equal to a recount of the raw pages: a fast wrong answer fails the benchmark.
 
@@ -35,7 +32,6 @@ import argparse
 import json
 import math
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -44,8 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _coding_calls as calls
-import _prototype
-from _common import ROOT, box, cli_logging, load_average, versions, vm_status_mb
+from _common import ROOT, JsonChild, box, cli_logging, load_average, run_json_child, versions, vm_status_mb
 
 TARGET_RATIO = 2.0
 STRETCH_RATIO = 1.5
@@ -56,36 +51,13 @@ PACKAGES = ("mcp", "httpx", "httpcore", "h11", "anyio", "pydantic", "sniffio", "
 MODES = ("plain", "gzip")
 
 
-class ReplayProcess:
-    def __enter__(self) -> ReplayProcess:
-        return self
+class ReplayProcess(JsonChild):
+    """``replay_upstream.py`` serving ``n_jobs`` copies of the BENCH-SCALE job; ``stop()``: its own CPU."""
 
-    def start(self, n_jobs: int) -> dict[str, Any]:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("replay_upstream.py")), str(n_jobs)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
+    def __init__(self, n_jobs: int) -> None:
+        super().__init__(
+            [str(Path(__file__).with_name("replay_upstream.py")), str(n_jobs)], "replay upstream"
         )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.kill()
-            raise RuntimeError("replay upstream failed to start")
-        return json.loads(line)
-
-    def stop(self) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.close()
-        out = self.proc.stdout.read()
-        self.proc.wait(timeout=20)
-        return json.loads(out.strip().splitlines()[-1])
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # ---- (e) memory child ------------------------------------------------------------------------
@@ -101,8 +73,7 @@ def memory_child(spec: str) -> int:
 
     import survey_jobs_mcp.server.app  # noqa: F401
 
-    what, variant, url, key, job, small = json.loads(spec)
-    _prototype.install(variant)
+    what, url, key, job, small = json.loads(spec)
     after_imports = vm_status_mb("VmHWM")
     with tempfile.TemporaryDirectory(prefix="bench-100k-mem-") as tmp:
         if what == "product":
@@ -113,18 +84,9 @@ def memory_child(spec: str) -> int:
     return 0
 
 
-def run_memory_child(what: str, variant: str, up: calls.Upstream, job: str) -> dict[str, float]:
-    spec = json.dumps([what, variant, up.url, up.key, job, up.small])
-    proc = subprocess.run(
-        [sys.executable, __file__, "--memory-child", spec],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"memory child failed: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def run_memory_child(what: str, up: calls.Upstream, job: str) -> dict[str, float]:
+    spec = json.dumps([what, up.url, up.key, job, up.small])
+    return run_json_child([__file__, "--memory-child", spec], timeout=180)
 
 
 # ---- measuring -------------------------------------------------------------------------------
@@ -139,7 +101,7 @@ def fmt(xs: list[float], scale: float = 1.0, nd: int = 2) -> str:
 
 
 class Run:
-    """Everything one invocation measures, keyed by variant and gzip mode."""
+    """Everything one invocation measures, keyed by gzip mode."""
 
     def __init__(self, args: argparse.Namespace, info: dict[str, Any], tmp: str) -> None:
         self.args, self.info, self.tmp, self.n = args, info, tmp, 0
@@ -152,9 +114,9 @@ class Run:
         self.loops: dict[str, dict[str, list[tuple[float, float]]]] = {
             m: {"raw": [], "json": [], "async": []} for m in MODES
         }
-        self.cold: dict[tuple[str, str], list[tuple[float, float]]] = {}
-        self.warm: dict[str, dict[str, Any]] = {}
-        self.conc: dict[str, dict[str, list[Any]]] = {}
+        self.cold: dict[str, list[tuple[float, float]]] = {m: [] for m in MODES}
+        self.warm: dict[str, Any] = {"all": [], "first": [], "kinds": {}, "cold": []}
+        self.conc: dict[str, list[Any]] = {"lone": [], "answers": []}
         self.mem: dict[str, dict[str, float]] = {}
         self.overview: dict[str, Any] = {}
 
@@ -162,18 +124,12 @@ class Run:
         self.n += 1
         return str(Path(self.tmp) / f"d{self.n}")
 
-    def cold_run(self, variant: str, mode: str) -> None:
+    def cold_run(self, mode: str) -> None:
         import anyio
 
-        undo = _prototype.install(variant)
-        try:
-            (secs, cpu), self.overview = anyio.run(
-                calls.timed_cold, self.up[mode], self.jobs[0], self.fresh()
-            )
-        finally:
-            undo()
+        (secs, cpu), self.overview = anyio.run(calls.timed_cold, self.up[mode], self.jobs[0], self.fresh())
         self.recount.check(self.overview)
-        self.cold.setdefault((variant, mode), []).append((secs, cpu))
+        self.cold[mode].append((secs, cpu))
 
     def loops_run(self, mode: str) -> None:
         import anyio
@@ -183,53 +139,42 @@ class Run:
         self.loops[mode]["json"].append(calls.cpu_timed(calls.json_loop, url, key, job))
         self.loops[mode]["async"].append(calls.cpu_timed(anyio.run, calls.async_json_loop, url, key, job))
 
-    def warm_rounds(self, variant: str) -> None:
+    def warm_rounds(self) -> None:
         import anyio
 
-        out = self.warm.setdefault(variant, {"all": [], "first": [], "kinds": {}, "cold": []})
-        undo = _prototype.install(variant)
-        try:
-            for _ in range(self.args.warm_rounds):
-                cold_s, warm, ov = anyio.run(
-                    calls.cold_then_warm, self.up["gzip"], self.jobs[0], self.fresh(), self.args.warm_calls
-                )
-                self.recount.check(ov)
-                out["cold"].append(cold_s)
-                qid = ov["questions"][0]["question_id"]
-                for kind, secs, structured in warm:
-                    self.recount.check(structured, qid)
-                    out["kinds"].setdefault(kind, []).append(secs * 1e3)
-                    out["all"].append(secs)
-                if warm:
-                    out["first"].append(warm[0][1])
-        finally:
-            undo()
+        out = self.warm
+        for _ in range(self.args.warm_rounds):
+            cold_s, warm, ov = anyio.run(
+                calls.cold_then_warm, self.up["gzip"], self.jobs[0], self.fresh(), self.args.warm_calls
+            )
+            self.recount.check(ov)
+            out["cold"].append(cold_s)
+            qid = ov["questions"][0]["question_id"]
+            for kind, secs, structured in warm:
+                self.recount.check(structured, qid)
+                out["kinds"].setdefault(kind, []).append(secs * 1e3)
+                out["all"].append(secs)
+            if warm:
+                out["first"].append(warm[0][1])
 
-    def concurrent_rounds(self, variant: str) -> None:
+    def concurrent_rounds(self) -> None:
         import anyio
 
-        out = self.conc.setdefault(variant, {"lone": [], "answers": []})
-        undo = _prototype.install(variant)
-        try:
-            for _ in range(self.args.concurrent_runs):
-                secs, ov = anyio.run(calls.cold, self.up["gzip"], self.jobs[0], self.fresh())
-                self.recount.check(ov)
-                out["lone"].append(secs)
-                jobs = self.jobs[: self.args.concurrency]
-                done = anyio.run(calls.concurrent, self.up["gzip"], jobs, self.fresh())
-                for _, structured in done:
-                    self.recount.check(structured)
-                out["answers"].append([d for d, _ in done])
-        finally:
-            undo()
+        out = self.conc
+        for _ in range(self.args.concurrent_runs):
+            secs, ov = anyio.run(calls.cold, self.up["gzip"], self.jobs[0], self.fresh())
+            self.recount.check(ov)
+            out["lone"].append(secs)
+            jobs = self.jobs[: self.args.concurrency]
+            done = anyio.run(calls.concurrent, self.up["gzip"], jobs, self.fresh())
+            for _, structured in done:
+                self.recount.check(structured)
+            out["answers"].append([d for d, _ in done])
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="interleaved (a)/(b)/(c) rounds per gzip mode")
-    ap.add_argument(
-        "--variants", default="product", help=f"comma-separated, of {', '.join(_prototype.VARIANTS)}"
-    )
     ap.add_argument("--warm-rounds", type=int, default=3)
     ap.add_argument("--warm-calls", type=int, default=20)
     ap.add_argument("--concurrency", type=int, default=5)
@@ -240,9 +185,6 @@ def main() -> int:
     args = ap.parse_args()
     if args.memory_child:
         return memory_child(args.memory_child)
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    for v in variants:
-        _prototype.install(v)()  # validate names before anything starts
 
     cli_logging()
     print(box())
@@ -250,40 +192,40 @@ def main() -> int:
     exe_shown = exe.relative_to(ROOT) if exe.is_relative_to(ROOT) else exe
     print(f"command: {exe_shown} bench/coding_100k.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"packages: {versions(*PACKAGES)}")
-    with ReplayProcess() as rp, tempfile.TemporaryDirectory(prefix="bench-100k-") as tmp:
-        info = rp.start(max(1, args.concurrency))
+    with (
+        ReplayProcess(max(1, args.concurrency)) as rp,
+        tempfile.TemporaryDirectory(prefix="bench-100k-") as tmp,
+    ):
+        info = rp.info
         run = Run(args, info, tmp)
         for m in MODES:  # untimed warm-up of every path
             run.loops_run(m)
-            for v in variants:
-                run.cold_run(v, m)
+            run.cold_run(m)
         run.loops = {m: {k: [] for k in run.loops[m]} for m in MODES}
-        run.cold.clear()
+        run.cold = {m: [] for m in MODES}
         for r in range(args.runs):
             for m in MODES if r % 2 == 0 else MODES[::-1]:
                 run.loops_run(m)
-                for v in variants if r % 2 == 0 else variants[::-1]:
-                    run.cold_run(v, m)
+                run.cold_run(m)
         print(f"load after (a)-(c): {load_average()}")
-        for v in variants:
-            run.warm_rounds(v)
+        run.warm_rounds()
         if args.concurrency > 1:
-            for v in variants:
-                run.concurrent_rounds(v)
+            run.concurrent_rounds()
         if not args.skip_memory:
-            for v in variants:
-                for m in MODES:
-                    run.mem[f"{v} cold {m}"] = run_memory_child("product", v, run.up[m], run.jobs[0])
-            run.mem["json loop"] = run_memory_child("json", "product", run.up["plain"], run.jobs[0])
+            for m in MODES:
+                run.mem[f"cold {m}"] = run_memory_child("product", run.up[m], run.jobs[0])
+            run.mem["json loop"] = run_memory_child("json", run.up["plain"], run.jobs[0])
         replay = rp.stop()
-    ok = report(run, variants, replay)
+        if replay is None:
+            raise RuntimeError("the replay upstream did not report its CPU time")
+    ok = report(run, replay)
     return 1 if (args.strict and not ok) else 0
 
 
 # ---- report ----------------------------------------------------------------------------------
 
 
-def report(run: Run, variants: list[str], replay: dict[str, Any]) -> bool:
+def report(run: Run, replay: dict[str, Any]) -> bool:
     info = run.info
     raw_mb = info["plain_bytes"] / 1e6
     print(
@@ -296,7 +238,7 @@ def report(run: Run, variants: list[str], replay: dict[str, Any]) -> bool:
 
     def row(label: str, value: str, target: str = "", good: bool | None = None, detail: str = "") -> None:
         verdict = "" if good is None else ("PASS" if good else "MISS")
-        if good is not None:  # only the product's rows carry a verdict; prototypes are for reading
+        if good is not None:
             verdicts.append(good)
         print(f"{label:<52}{value:>10}  {target:<9}{verdict:<6}{detail}")
 
@@ -313,35 +255,33 @@ def report(run: Run, variants: list[str], replay: dict[str, Any]) -> bool:
             row(f"[{m}] {label}", f"{w:.3f} s", detail=detail)
         w, _, detail = wall_cpu(loops["async"])
         row(f"[{m}]     AsyncClient + json.loads (diagnostic)", f"{w:.3f} s", detail=detail)
-        for v in variants:
-            c, c_cpu, detail = wall_cpu(run.cold[(v, m)])
-            row(f"{v} [{m}] (c) cold get_coding_results", f"{c:.3f} s", detail=detail)
-            row(
-                f"{v} [{m}] (c) / (b)",
-                f"{c / b:.2f}",
-                f"<= {TARGET_RATIO}",
-                c / b <= TARGET_RATIO if v == "product" else None,
-                f"1.5x = {STRETCH_RATIO * b:.3f} s ({c - STRETCH_RATIO * b:+.3f} s away); cpu ratio "
-                f"{c_cpu / b_cpu:.2f}; (c) / (a) {c / med([s[0] for s in loops['raw']]):.2f}",
-            )
-    for v, w in run.warm.items():
-        if not w["all"]:
-            continue
+        c, c_cpu, detail = wall_cpu(run.cold[m])
+        row(f"[{m}] (c) cold get_coding_results", f"{c:.3f} s", detail=detail)
+        row(
+            f"[{m}] (c) / (b)",
+            f"{c / b:.2f}",
+            f"<= {TARGET_RATIO}",
+            c / b <= TARGET_RATIO,
+            f"1.5x = {STRETCH_RATIO * b:.3f} s ({c - STRETCH_RATIO * b:+.3f} s away); cpu ratio "
+            f"{c_cpu / b_cpu:.2f}; (c) / (a) {c / med([s[0] for s in loops['raw']]):.2f}",
+        )
+    w = run.warm
+    if w["all"]:
         ms = sorted(x * 1e3 for x in w["all"])
         row(
-            f"{v} (d) warm drill-down, median of {len(ms)}",
+            f"(d) warm drill-down, median of {len(ms)}",
             f"{med(ms):.1f} ms",
             f"<= {TARGET_WARM_MS:.0f} ms",
-            med(ms) <= TARGET_WARM_MS if v == "product" else None,
+            med(ms) <= TARGET_WARM_MS,
             f"p90 {ms[int(0.9 * len(ms))]:.1f} ms, max {ms[-1]:.1f} ms; by kind "
             + ", ".join(f"{k} {med(x):.1f} ms (n={len(x)})" for k, x in w["kinds"].items()),
         )
         first = [x * 1e3 for x in w["first"]]
         row(
-            f"{v} (d) first drill-down right after cold",
+            "(d) first drill-down right after cold",
             f"{med(first):.1f} ms",
             f"<= {TARGET_WARM_MS:.0f} ms",
-            max(first) <= TARGET_WARM_MS if v == "product" else None,
+            max(first) <= TARGET_WARM_MS,
             f"each round {fmt(first, nd=1)} ms (verdict on the worst); cold before it {fmt(w['cold'])} s",
         )
     for name, v in run.mem.items():
@@ -351,19 +291,20 @@ def report(run: Run, variants: list[str], replay: dict[str, Any]) -> bool:
             f"(e) VmHWM growth, {name}",
             f"{grow:.0f} MB",
             f"<= {TARGET_MEM_FACTOR * raw_mb:.0f} MB" if product else "",
-            grow <= TARGET_MEM_FACTOR * raw_mb if name.startswith("product") else None,
+            grow <= TARGET_MEM_FACTOR * raw_mb if product else None,
             f"own VmHWM {v['after_imports']:.0f} MB after imports -> {v['peak']:.0f} MB (fresh process); "
             f"{grow / raw_mb:.1f}x the raw JSON",
         )
-    for v, c in run.conc.items():
+    c = run.conc
+    if c["answers"]:
         firsts = [a[0] for a in c["answers"]]
         lasts = [a[-1] for a in c["answers"]]
         ratio = med([f / lone for f, lone in zip(firsts, c["lone"], strict=True)])
         row(
-            f"{v} (f) {len(c['answers'][0])} concurrent cold reads: first",
+            f"(f) {len(c['answers'][0])} concurrent cold reads: first",
             f"{med(firsts):.2f} s",
             f"<= {TARGET_CONCURRENT}x",
-            ratio <= TARGET_CONCURRENT if v == "product" else None,
+            ratio <= TARGET_CONCURRENT,
             f"{ratio:.2f}x a lone read ({fmt(c['lone'])} s); last {med(lasts):.2f} s "
             f"({med([x / y for x, y in zip(lasts, c['lone'], strict=True)]):.2f}x); "
             f"answers {[fmt(a) for a in c['answers']]}",
@@ -376,7 +317,7 @@ def report(run: Run, variants: list[str], replay: dict[str, Any]) -> bool:
     )
     print(f"load at the end: {load_average()}")
     good = all(verdicts)
-    print(f"overall (product rows): {'PASS' if good else 'MISS'}")
+    print(f"overall: {'PASS' if good else 'MISS'}")
     return good
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, cli_logging
+from _common import cli_logging, run_json_child
 from _sandbox_process import SandboxProcess
 from _sandbox_process import settings_for as _settings
 
@@ -113,16 +112,7 @@ def memory_child(mode: str, info_json: str) -> int:
 
 
 def run_child(mode: str, info: dict[str, Any]) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--memory-child", mode, json.dumps(info)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"memory child failed: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json_child([__file__, "--memory-child", mode, json.dumps(info)], timeout=300)
 
 
 def main() -> int:

@@ -21,8 +21,6 @@ Run from the repo root: ``.venv/bin/python bench/reader_100k.py [--part slow|bur
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,60 +32,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, box, cli_logging
+from _common import box, cli_logging
+from _sandbox_process import SandboxProcess, settings_for
 
-SCALE = 100_000
 PAGE_SIZE = 500
 LATENCY_S = 0.6
 BURST = 10
-
-
-def serve_sandbox() -> int:
-    """Child mode: build the scale sandbox, serve it, print one JSON line, exit when stdin closes."""
-    from datetime import UTC, datetime
-
-    from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
-
-    sb = Sandbox(seed=7, scale=SCALE, page_size=PAGE_SIZE, start=datetime(2026, 11, 23, 12, tzinfo=UTC))
-    job = next(r for r in sb.jobs() if r["survey"] == "BENCH-SCALE" and r["kind"] == "coding")
-    sb.store.jobs[job["id"]].data()  # build the payload now, not inside a timed request
-    with SandboxServer(sb) as srv:
-        info = {
-            "base_url": srv.base_url,
-            "aftercare_url": srv.aftercare_url,
-            "surveycoder_url": srv.surveycoder_url,
-            "aftercare_key": sb.keys.aftercare,
-            "surveycoder_key": sb.keys.surveycoder,
-            "job_id": job["id"],
-        }
-        print(json.dumps(info), flush=True)
-        sys.stdin.read()
-    return 0
-
-
-class SandboxProcess:
-    def __enter__(self) -> dict[str, Any]:
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve-sandbox"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=ROOT,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.kill()
-            raise RuntimeError("sandbox subprocess failed to start")
-        return json.loads(line)
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def upstream_calls(info: dict[str, Any]) -> int:
@@ -117,16 +67,8 @@ def page_count(info: dict[str, Any]) -> int:
 
 def server(info: dict[str, Any], data_dir: str) -> Any:
     from survey_jobs_mcp.server.app import build_server
-    from survey_jobs_mcp.server.settings import Settings
 
-    settings = Settings.from_env(
-        {
-            "AFTERCARE_BASE_URL": info["aftercare_url"],
-            "SURVEYCODER_BASE_URL": info["surveycoder_url"],
-            "SURVEY_JOBS_DATA_DIR": data_dir,
-        }
-    )
-    env = {"AFTERCARE_API_KEY": info["aftercare_key"], "SURVEYCODER_API_KEY": info["surveycoder_key"]}
+    settings, env = settings_for(info, data_dir)
     return build_server(settings, env=env)
 
 
@@ -206,8 +148,6 @@ def part_burst(info: dict[str, Any], pages: int) -> bool:
 
 
 def main() -> int:
-    if "--serve-sandbox" in sys.argv:
-        return serve_sandbox()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=["slow", "burst", "all"], default="all")
     ap.add_argument("--strict", action="store_true", help="exit 1 on a missed target")
@@ -216,7 +156,8 @@ def main() -> int:
     print(box())
     print(f"command: .venv/bin/python bench/reader_100k.py --part {args.part}")
     ok = True
-    with SandboxProcess() as info:
+    with SandboxProcess(PAGE_SIZE) as sbp:
+        info = sbp.info
         t0 = time.perf_counter()
         pages = page_count(info)
         print(f"baseline pass: {pages} pages of {PAGE_SIZE} in {time.perf_counter() - t0:.1f} s (no latency)")

@@ -17,28 +17,34 @@ Why it looks like this:
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import logging
 import random
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import anyio
 import anyio.to_thread
 import httpx
-import msgspec
 
-from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput, UpstreamError
+from survey_jobs_mcp.tools.errors import CredentialsError, UpstreamError
 
 from . import __version__
 from .credentials import ResolvedKey, key_problem, provider_info, resolve_key
+from .http_destination import check_origin, insecure_destination, key_allowed
+from .http_replies import (
+    HttpErrorResponse,
+    Reply,
+    ResponseMeta,
+    decode_json,
+    error_detail,
+    parse_retry_after,
+    transport_detail,
+    try_json,
+)
 from .redact import clip, register_secret, scrub
 from .settings import Settings
 from .upstream_waits import UPSTREAM_WAITS
@@ -54,158 +60,6 @@ JSON (retried once, then "invalid JSON"); any other exception reaches the caller
 how a typed decoder reports a body of the wrong shape (a broken contract is not retried)."""
 
 NOT_RETRYABLE_5XX = frozenset({501, 505})
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseMeta:
-    status: int
-    request_id: str
-    """The upstream's ``X-Request-Id`` response header, else the id we sent (quote it to support)."""
-    attempts: int
-    elapsed: float
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What provider clients read (matches ``server.providers.transport.Reply`` field for field)."""
-
-    status: int
-    body: Any
-    request_id: str | None
-    meta: ResponseMeta | None = None
-
-
-class HttpErrorResponse(Exception):
-    """A non-retryable 4xx (other than 401/403) from ``get_json``/``post_json``; the caller maps it."""
-
-    def __init__(self, status: int, body: Any, meta: ResponseMeta) -> None:
-        super().__init__(f"HTTP {status} (request id {meta.request_id})")
-        self.status = status
-        self.body = body
-        self.meta = meta
-
-
-# ---------------------------------------------------------------------------------------------------
-# where a key may go
-# ---------------------------------------------------------------------------------------------------
-
-
-def _is_loopback_ip(text: str) -> bool:
-    address = ipaddress.ip_address(text.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
-def resolves_to_loopback_only(host: str) -> bool:
-    """True when ``host`` resolves, and every address it resolves to is a loopback address."""
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return False
-    addresses = {str(info[4][0]) for info in infos}
-    try:
-        return bool(addresses) and all(_is_loopback_ip(a) for a in addresses)
-    except ValueError:
-        return False
-
-
-def is_loopback_host(host: str) -> bool:
-    """A loopback IP literal, or ``localhost`` / a ``*.localhost`` name that resolves only to loopback.
-
-    The name alone is not trusted: ``*.localhost`` is reserved (RFC 6761), but a resolver or an
-    ``/etc/hosts`` entry can still point it elsewhere, and the key would then cross the network in
-    clear text. Other names are never trusted for plain http, even if they resolve to loopback now:
-    DNS could answer differently when the request is actually sent. Blocking (a name lookup).
-    """
-    host = host.strip("[]").lower().rstrip(".")
-    try:
-        return _is_loopback_ip(host)
-    except ValueError:
-        pass
-    if host == "localhost" or host.endswith(".localhost"):
-        return resolves_to_loopback_only(host)
-    return False
-
-
-def key_allowed(url: httpx.URL) -> bool:
-    """A key is only sent over https, or plain http to a loopback address (README, Setting keys).
-
-    Blocking for ``localhost`` names (a name lookup): async callers run it in a worker thread.
-    """
-    return url.scheme == "https" or (url.scheme == "http" and is_loopback_host(url.host))
-
-
-def _check_origin(provider: str, base: httpx.URL, url: httpx.URL) -> None:
-    info = provider_info(provider)
-    if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
-        raise InvalidInput(
-            f"Refusing to send the {info.label} API key to {url.scheme}://{url.host}: requests may only go "
-            f"to the configured {info.env_var.replace('_API_KEY', '_BASE_URL')} ({base.scheme}://{base.host})."
-        )
-
-
-def _insecure_destination(provider: str, url: httpx.URL) -> CredentialsError:
-    info = provider_info(provider)
-    return CredentialsError(
-        f"Refusing to send the {info.label} API key over plain http to {url.host}: a key is only sent "
-        f"over https, or over http to a loopback address (127.0.0.1, ::1, or localhost / a *.localhost "
-        f"name that resolves only to loopback addresses). Fix "
-        f"{info.env_var.replace('_API_KEY', '_BASE_URL')} to use https://."
-    )
-
-
-# ---------------------------------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date); None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
-
-
-def error_detail(body: Any) -> str:
-    """``CODE: message`` from either provider's error shape (bare, or ``{"error": {...}}``)."""
-    if not isinstance(body, dict):
-        return ""
-    err = body.get("error") if isinstance(body.get("error"), dict) else body
-    code, message = err.get("code"), err.get("message")
-    parts = [clip(p, 200) for p in (code, message) if isinstance(p, str) and p]
-    return ": ".join(parts)
-
-
-def decode_json(body: bytes) -> Any:
-    """Parse a JSON body into plain Python values; ValueError for an invalid or empty body.
-
-    msgspec rather than ``json``: about 1.5x faster on the 20 MB of a 100k-response job (see
-    bench/README.md), same values (strict JSON: no NaN/Infinity, UTF-8 only, as the specs say).
-    """
-    if not body:
-        raise ValueError("empty body")
-    return msgspec.json.decode(body)
-
-
-def _try_json(response: httpx.Response) -> Any:
-    try:
-        return decode_json(response.content)
-    except ValueError:
-        return None
 
 
 @dataclass(slots=True)
@@ -289,10 +143,10 @@ class ProviderHttp:
 
     async def _check_destination(self, url: httpx.URL) -> None:
         """Same origin as the base URL, and a place a key may go (looked up once: the base is fixed)."""
-        _check_origin(self.provider, self.client.base_url, url)
+        check_origin(self.provider, self.client.base_url, url)
         if not self._destination_checked:
             if not await anyio.to_thread.run_sync(key_allowed, url):
-                raise _insecure_destination(self.provider, url)
+                raise insecure_destination(self.provider, url)
             self._destination_checked = True
 
     # -- public API --------------------------------------------------------------------------------
@@ -378,7 +232,7 @@ class ProviderHttp:
                     attempt,
                     type(exc).__name__,
                 )
-                failure = _Failure("transport", request_id=sent_id, detail=_transport_detail(exc))
+                failure = _Failure("transport", request_id=sent_id, detail=transport_detail(exc))
                 retryable = idempotent or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             else:
                 status = response.status_code
@@ -397,13 +251,13 @@ class ProviderHttp:
                 )
                 if status in (401, 403):
                     self.forget_key()
-                    raise self._rejected(status, _try_json(response), rid, key)
+                    raise self._rejected(status, try_json(response), rid, key)
                 if status == 429 or (status >= 500 and status not in NOT_RETRYABLE_5XX):
                     failure = _Failure(
                         "status",
                         status,
                         rid,
-                        error_detail(_try_json(response)),
+                        error_detail(try_json(response)),
                         parse_retry_after(response.headers.get("retry-after")),
                     )
                     retryable = idempotent
@@ -417,7 +271,7 @@ class ProviderHttp:
                         retryable = idempotent and not invalid_json_seen
                         invalid_json_seen = True
                 else:
-                    return response, _try_json(response), meta
+                    return response, try_json(response), meta
 
             if not retryable or attempt >= s.max_attempts:
                 raise self._give_up(failure, attempt, start, key)
@@ -490,12 +344,6 @@ class ProviderHttp:
         message = scrub(f"{what}; request id {rid}. {advice}", key.value)
         log.warning("giving up: %s", message)
         return UpstreamError(message, provider=self.provider, status=failure.status, request_id=rid)
-
-
-def _transport_detail(exc: httpx.TransportError) -> str:
-    text = clip(str(exc).strip(), 160)
-    name = type(exc).__name__
-    return f"{name}: {text}" if text else name
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from survey_jobs_mcp.tools.errors import CredentialsError
 
-from .http import is_loopback_host
+from .http_destination import is_loopback_host
 from .http_tokens import TOKENS_ENV, HttpTokens, StaticTokenVerifier, load_http_tokens, new_token
 from .redact import register_secret
 

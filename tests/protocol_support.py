@@ -16,6 +16,26 @@ from mcp.types import METHOD_NOT_FOUND, PromptReference
 LEGACY = "2025-11-25"
 MODERN = "2026-07-28"
 
+TOOL_NAMES = [
+    "list_jobs",
+    "get_job",
+    "get_coding_results",
+    "get_quality_results",
+    "compare_coding_results",
+    "export_results",
+    "wait_for_jobs",
+]
+"""Every tool, in the order the server lists them (written out, not read from the catalog)."""
+
+INITIALIZE: dict[str, Any] = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}
+"""The raw JSON-RPC ``initialize`` request of a 2025-11-25 client (id 1), for tests below the SDK client."""
+INITIALIZED: dict[str, Any] = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+
 EXPECTED_CAPABILITIES: dict[str, dict[str, Any]] = {
     # 2025-11-25: resources/subscribe is served; lists never change, so no listChanged.
     LEGACY: {

@@ -27,18 +27,10 @@ from mcp.server.mcpserver import MCPServer
 from survey_jobs_mcp.server.app import build_server
 from survey_jobs_mcp.server.sandbox import Sandbox
 from survey_jobs_mcp.server.settings import Settings
+from tests.protocol_support import TOOL_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "bundle"
-TOOLS = [
-    "list_jobs",
-    "get_job",
-    "get_coding_results",
-    "get_quality_results",
-    "compare_coding_results",
-    "export_results",
-    "wait_for_jobs",
-]
 needs_npx = pytest.mark.skipif(shutil.which("npx") is None, reason="npx (Node.js) is not on PATH")
 
 
@@ -112,7 +104,7 @@ async def _listed_tools(tmp_path: Path) -> list[dict[str, str]]:
 async def test_committed_manifest_lists_exactly_what_the_server_answers(tmp_path: Path) -> None:
     """No npx needed: the drift guard holds on a machine without Node.js too."""
     listed = await _listed_tools(tmp_path)
-    assert [t["name"] for t in listed] == TOOLS
+    assert [t["name"] for t in listed] == TOOL_NAMES
     manifest = _manifest()
     assert manifest["tools"] == listed
     assert manifest == build.render_manifest(await build.read_server())
@@ -182,7 +174,7 @@ def _server_env(host_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 
 async def _sandbox_session(params: StdioServerParameters) -> None:
     async with mcp.Client(params) as client:
-        assert [t.name for t in (await client.list_tools()).tools] == TOOLS
+        assert [t.name for t in (await client.list_tools()).tools] == TOOL_NAMES
         listed = await client.call_tool("list_jobs", {"limit": 2})
     assert not listed.is_error, listed.content
     assert listed.structured_content["total"] == len(Sandbox(seed=7).jobs()) >= 15

@@ -20,6 +20,7 @@ from mcp import Client, StdioServerParameters
 from survey_jobs_mcp.server.sandbox import Fault, Sandbox, SandboxServer
 from survey_jobs_mcp.server.sandbox.faults import ROUTES
 from tests.e2e.test_stdio import SCRIPT, _env, _first
+from tests.protocol_support import INITIALIZE, INITIALIZED
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
@@ -30,17 +31,8 @@ def _requests(sb: Sandbox) -> int:
 
 def _handshake(call: dict[str, Any]) -> str:
     messages = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "0"},
-            },
-        },
-        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        INITIALIZE,
+        INITIALIZED,
         {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call},
     ]
     return "".join(json.dumps(m) + "\n" for m in messages)

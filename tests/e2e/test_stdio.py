@@ -17,19 +17,12 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
+from tests.protocol_support import INITIALIZE, INITIALIZED, TOOL_NAMES
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
 SCRIPT = Path(sys.executable).with_name("survey-jobs-mcp")
-TOOLS = {
-    "list_jobs",
-    "get_job",
-    "get_coding_results",
-    "get_quality_results",
-    "compare_coding_results",
-    "export_results",
-    "wait_for_jobs",
-}
+TOOLS = set(TOOL_NAMES)
 
 
 def _first(sb: Sandbox, **match: str) -> str:
@@ -124,17 +117,8 @@ def test_stdout_carries_only_protocol(
     env["PATH"] = str(SCRIPT.parent)
     one_call = _first(sandbox, provider="surveycoder", kind="one_call", status="completed")
     messages = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "0"},
-            },
-        },
-        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        INITIALIZE,
+        INITIALIZED,
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
         {
             "jsonrpc": "2.0",

@@ -30,32 +30,14 @@ from survey_jobs_mcp.tools.errors import CredentialsError
 from tests.asgi_support import serve_asgi
 from tests.keyrings import MemoryKeyring
 from tests.mcp_support import Harness
+from tests.protocol_support import INITIALIZE, TOOL_NAMES
 
 pytestmark = pytest.mark.anyio
 pytest_plugins = ["tests.mcp_support"]
 
 TOKEN = "tok-A-0123456789abcdefghijklmnop"
 OTHER = "tok-B-zyxwvutsrqponmlkjihgfedcba"
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    },
-}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-TOOLS = {
-    "list_jobs",
-    "get_job",
-    "get_coding_results",
-    "get_quality_results",
-    "compare_coding_results",
-    "export_results",
-    "wait_for_jobs",
-}
 
 
 @contextmanager
@@ -66,7 +48,7 @@ def served(h: Harness, **kw: Any) -> Iterator[str]:
         yield url
 
 
-def post(url: str, body: dict[str, Any] = INIT, **headers: str | bytes) -> httpx.Response:
+def post(url: str, body: dict[str, Any] = INITIALIZE, **headers: str | bytes) -> httpx.Response:
     return httpx.post(f"{url}/mcp", json=body, headers={**MCP_HEADERS, **headers}, timeout=30)
 
 
@@ -157,7 +139,7 @@ def test_a_session_is_bound_to_the_token_that_opened_it(h: Harness) -> None:
 async def test_mcp_client_over_http_needs_the_header(h: Harness) -> None:
     with served(h) as url:
         async with mcp_over_http(url, bearer(TOKEN)) as client:
-            assert {t.name for t in (await client.list_tools()).tools} == TOOLS
+            assert {t.name for t in (await client.list_tools()).tools} == set(TOOL_NAMES)
             listed = await client.call_tool("list_jobs", {"provider": "surveycoder"})
             assert not listed.is_error and listed.structured_content["total"] >= 5
         statuses: list[int] = []

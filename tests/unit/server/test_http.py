@@ -33,11 +33,11 @@ from survey_jobs_mcp.server.http import (
     USER_AGENT,
     HttpErrorResponse,
     Reply,
-    is_loopback_host,
     key_allowed,
     open_provider_http,
     parse_retry_after,
 )
+from survey_jobs_mcp.server.http_destination import is_loopback_host
 from survey_jobs_mcp.server.settings import Settings
 from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput, UpstreamError
 

@@ -28,6 +28,8 @@ class NextCall(OutModel):
 
 
 class JobItemOut(OutModel):
+    """One job row of list_jobs (and the common part of get_job, see ``GetJobOut``)."""
+
     model_config = ConfigDict(extra="forbid")
     id: str
     provider: str
@@ -67,24 +69,15 @@ class ListJobsOut(OutModel):
     next: inline(NextCall) | None = None
 
 
-class GetJobOut(OutModel):
-    """Structured result of get_job."""
+class GetJobOut(JobItemOut):
+    """Structured result of get_job: the fields of a list_jobs row plus the details of one job.
 
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    provider: str
-    kind: str
-    status: str
-    provider_status: str
-    survey: str | None = None
-    progress: inline(ProgressOut) | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
+    Derived from ``JobItemOut`` so the two cannot drift apart; the published schema is the same set
+    of properties and required fields as before (only the order of the properties differs).
+    """
+
     completed_at: str | None = None
-    dated_at: str | None = None
-    dated_by: str | None = None
     last_checked_at: str | None = None
-    error: inline(ErrorOut) | None = None
     eta: str | None = Field(None, description="Rough finish estimate at the average rate so far.")
     results: str | None = Field(None, description="What results exist: none, coding, quality, codebook.")
     next: inline(NextCall) | None = None
