@@ -21,6 +21,7 @@ JobKind = Literal["coding", "data_quality", "codebook_generation", "auto_coding"
 """``coding``/``data_quality`` are Aftercare's two job families; the rest are SurveyCoder job types."""
 
 CODING_KINDS: frozenset[str] = frozenset({"coding", "auto_coding", "one_call"})
+CODEBOOK_KINDS: frozenset[str] = frozenset({"codebook_generation"})
 QUALITY_KINDS: frozenset[str] = frozenset({"data_quality"})
 
 NormalizedStatus = Literal["queued", "running", "completed", "partially_failed", "failed"]

@@ -80,7 +80,6 @@ async def test_summary_resource_is_the_default_results_overview(h: Harness, job_
     [
         ("aftercare", "coding", "processing"),
         ("surveycoder", "one_call", "failed"),
-        ("surveycoder", "codebook_generation", "completed"),
     ],
 )
 async def test_summary_of_a_job_without_results_is_its_status(h: Harness, provider, kind, status):
@@ -89,6 +88,14 @@ async def test_summary_of_a_job_without_results_is_its_status(h: Harness, provid
         text = await read_text(c, f"{job_uri(job_id)}/summary")
         assert text == text_of(await c.call_tool("get_job", {"job_id": job_id}))
     assert text.startswith(f"# Job `{job_id}`")
+
+
+async def test_summary_of_a_codebook_job_is_its_codebook(h: Harness):
+    job_id = h.job("surveycoder", "codebook_generation", "completed")
+    async with h.client() as c:
+        text = await read_text(c, f"{job_uri(job_id)}/summary")
+        assert text == text_of(await c.call_tool("get_coding_results", {"job_id": job_id}))
+    assert "codebook" in text.lower() and tokens(text) <= 3000
 
 
 async def test_jobs_resource_is_the_full_list_jobs_view(h: Harness):
