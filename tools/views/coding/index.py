@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from ...models import CodeNode, CodingResults, QuestionCoding
 from .responses import ResponsePage
@@ -283,9 +282,9 @@ def sub_rank(index: CodingIndex, stat: NodeStat) -> list[NodeStat]:
 def page_list(index: CodingIndex, qs: QuestionStat, stat: NodeStat) -> ResponsePage:
     """Every respondent of the subtree once, sorted by id, with the text they were coded with (cached).
 
-    Each respondent's first assignment breadth-first from ``stat`` gives the text: merging the
-    nodes' assignment maps in reverse breadth-first order (later merges overwrite) keeps exactly
-    that one, in C; the ids sort without a key function, and a page makes only the rows it shows.
+    The subtree's respondents are already known (``members``), so building the list is one sort
+    without a key function; a page looks up the text of the rows it shows: the first assignment
+    breadth-first from ``stat``.
     """
     cached = index._pages.get(id(stat))
     if cached is None:
@@ -294,10 +293,8 @@ def page_list(index: CodingIndex, qs: QuestionStat, stat: NodeStat) -> ResponseP
         while i < len(order):
             order.extend(order[i].children)
             i += 1
-        assigned: dict[str, Any] = {}
-        for s in reversed(order):
-            assigned.update(s.node.assignments)
-        cached = ResponsePage(sorted(assigned), assigned, qs.question.responses)
+        assignments = [s.node.assignments for s in order]
+        cached = ResponsePage(sorted(stat.members), assignments, qs.question.responses)
         index._pages[id(stat)] = cached
     return cached
 
