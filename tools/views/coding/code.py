@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...quoting import clean_label, handle, plain, plain_id, quote
-from ...render import Lines, Summary, decode_cursor, drop_none, encode_cursor, fit_ladder, largest_fitting
+from ...render import (
+    Lines,
+    Summary,
+    decode_cursor,
+    drop_none,
+    encode_cursor,
+    fit_ladder,
+    item_bytes,
+    largest_fitting,
+    largest_fitting_items,
+)
 from .index import LOW_CONFIDENCE, CodingIndex, NodeStat, QuestionStat, page_list, sub_rank
 from .parts import COUNT_RULE, Detail, Tree, code_line, emergency_answer, header, stats
+from .responses import ResponsePage
 
 ROW_TOKENS_MIN = 8
 """No response row costs fewer tokens (structured channel), so at most max_tokens // 8 fit: the
@@ -23,22 +34,63 @@ LAST = Detail(quote_chars=24, label_chars=16, text_chars=20, meta_chars=20)
 
 
 @dataclass(slots=True)
+class _Row:
+    """One response as shown at one level of detail, and what it adds to each channel."""
+
+    line: str
+    entry: dict
+    size: tuple[int, int]
+
+
+@dataclass(slots=True)
 class _Code:
-    """One code's answer: ``k`` sub-codes shown, ``n`` responses from ``offset``."""
+    """One code's answer: ``k`` sub-codes shown, ``n`` responses from ``offset``.
+
+    The budget search renders the answer several times; what does not change between those renders
+    is made once per call: the part above the responses per (detail, ``k``), and each response row
+    per quote length (quoting is most of a row's cost).
+    """
 
     index: CodingIndex
     qs: QuestionStat
     stat: NodeStat
+    page: ResponsePage
     offset: int
     scope: str
+    _heads: dict[tuple[Detail, int], tuple[list[str], dict]] = field(default_factory=dict)
+    _rows: dict[int, list[_Row]] = field(default_factory=dict)
 
     def render(self, d: Detail, k: int, n: int) -> Summary:
+        lines, head = self._head(d, k)
         out = Lines()
-        data = header(self.index, out, d, "code")
-        self._about(out, data, d)
-        data["code"] = self._subtree(out, data, d, k)
+        out.lines.extend(lines)
+        data = dict(head)
         self._responses(out, data, d, n)
         return Summary(out.text(), drop_none(data))
+
+    def row_size(self, d: Detail, i: int) -> tuple[int, int]:
+        """What the ``i``-th response row of this page adds to (markdown, JSON) at detail ``d``."""
+        return self._row(d, i).size
+
+    def _head(self, d: Detail, k: int) -> tuple[list[str], dict]:
+        key = (d, k)
+        made = self._heads.get(key)
+        if made is None:
+            out = Lines()
+            data = header(self.index, out, d, "code")
+            self._about(out, data, d)
+            data["code"] = self._subtree(out, data, d, k)
+            made = self._heads[key] = (out.lines, data)
+        return made
+
+    def _row(self, d: Detail, i: int) -> _Row:
+        rows = self._rows.setdefault(d.quote_chars, [])
+        while len(rows) <= i:
+            rid, t = self.page[self.offset + len(rows)]
+            line = f"- {handle(rid)} {quote(t, d.quote_chars)}"
+            entry = {"respondent_id": plain_id(rid), "text": plain(t, d.quote_chars)}
+            rows.append(_Row(line, entry, item_bytes(line, entry)))
+        return rows[i]
 
     def _about(self, out: Lines, data: dict, d: Detail) -> None:
         stat, qs = self.stat, self.qs
@@ -88,23 +140,19 @@ class _Code:
 
     def _responses(self, out: Lines, data: dict, d: Detail, n: int) -> None:
         qs, stat, offset = self.qs, self.stat, self.offset
-        page = page_list(self.index, qs, stat)
-        total = len(page)
-        rows = page[offset : offset + n]
+        total = len(self.page)
+        rows = [self._row(d, i) for i in range(min(n, total - offset))]
         out.blank()
         if rows:
             out.add(
                 f"## Responses {offset + 1:,}–{offset + len(rows):,} of {total:,} (sorted by respondent id)"
             )
-            for rid, t in rows:
-                out.add(f"- {handle(rid)} {quote(t, d.quote_chars)}")
+            out.lines.extend(r.line for r in rows)
         elif total:
             out.add(f"**Responses:** {total:,} — none fit in max_tokens here; raise max_tokens to read them.")
         data["responses_total"] = total
         data["offset"] = offset
-        data["responses"] = [
-            {"respondent_id": plain_id(rid), "text": plain(t, d.quote_chars)} for rid, t in rows
-        ]
+        data["responses"] = [r.entry for r in rows]
         if rows and offset + len(rows) < total:
             cursor = encode_cursor(self.scope, offset + len(rows))
             data["next_cursor"] = cursor
@@ -118,9 +166,10 @@ def code(
     index: CodingIndex, qs: QuestionStat, stat: NodeStat, max_tokens: int, cursor: str | None
 ) -> Summary:
     scope = f"coding|{index.results.job_id}|{qs.question_id}|{stat.code_id}"
-    total = len(page_list(index, qs, stat))
+    page = page_list(index, qs, stat)
+    total = len(page)
     offset = decode_cursor(cursor, scope, total)
-    view = _Code(index, qs, stat, offset, scope)
+    view = _Code(index, qs, stat, page, offset, scope)
     cap = min(total - offset, max_tokens // ROW_TOKENS_MIN)
     # The sub-code tree gets at most half the budget; the page of responses gets the rest.
     tree = largest_fitting(
@@ -128,14 +177,17 @@ def code(
     )
     k = tree[0] if tree else 0
 
-    def page(d: Detail, n: int) -> Summary:
+    def page_at(d: Detail, n: int) -> Summary:
         return view.render(d, k, n)
 
     lo = min(1, cap)
-    found = fit_ladder(LADDER, page, lo, cap, max_tokens, want=min(10, cap), settle=False) or fit_ladder(
-        (LAST,), page, lo, cap, max_tokens, want=0
-    )
+    sized = view.row_size
+    found = fit_ladder(
+        LADDER, page_at, lo, cap, max_tokens, want=min(10, cap), settle=False, item_size=sized
+    ) or fit_ladder((LAST,), page_at, lo, cap, max_tokens, want=0, item_size=sized)
     if found:
         return found
-    bare = largest_fitting(lambda n: view.render(LAST, 0, n), 0, cap, max_tokens)
+    bare = largest_fitting_items(
+        lambda n: view.render(LAST, 0, n), lambda i: sized(LAST, i), 0, cap, max_tokens
+    )
     return bare[1] if bare else emergency_answer(index, max_tokens, "code")

@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ...models import CodeNode, CodingResults, QuestionCoding
+from .responses import ResponsePage
 
 LOW_CONFIDENCE = 0.5
 NOT_CODED_BUCKETS = frozenset({"uncoded", "no_answer"})
@@ -278,21 +279,22 @@ def sub_rank(index: CodingIndex, stat: NodeStat) -> list[NodeStat]:
     return cached
 
 
-def page_list(index: CodingIndex, qs: QuestionStat, stat: NodeStat) -> list[tuple[str, str]]:
-    """Every respondent of the subtree once, sorted by id, with the text they were coded with."""
+def page_list(index: CodingIndex, qs: QuestionStat, stat: NodeStat) -> ResponsePage:
+    """Every respondent of the subtree once, sorted by id, with the text they were coded with (cached).
+
+    The subtree's respondents are already known (``members``), so building the list is one sort
+    without a key function; a page looks up the text of the rows it shows: the first assignment
+    breadth-first from ``stat``.
+    """
     cached = index._pages.get(id(stat))
     if cached is None:
-        texts: dict[str, str] = {}
-        todo = [stat]
-        while todo:
-            s = todo.pop(0)
-            for rid, a in s.node.assignments.items():
-                texts.setdefault(str(rid), a.text)
-            todo.extend(s.children)
-        responses = qs.question.responses
-        cached = sorted(
-            ((rid, t if t else responses.get(rid, "")) for rid, t in texts.items()), key=lambda x: x[0]
-        )
+        order = [stat]
+        i = 0
+        while i < len(order):
+            order.extend(order[i].children)
+            i += 1
+        assignments = [s.node.assignments for s in order]
+        cached = ResponsePage(sorted(stat.members), assignments, qs.question.responses)
         index._pages[id(stat)] = cached
     return cached
 

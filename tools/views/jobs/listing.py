@@ -150,13 +150,22 @@ class ListContext:
     scope: str
     now: datetime
     tz: tzinfo
+    _tallies: tuple[dict[str, int], dict[str, int]] | None = None
+
+    def tallies(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Matching jobs by status and by provider: counted once, not in each render of the budget
+        search (on 10,000 jobs the counting was most of a render)."""
+        if self._tallies is None:
+            counts = Counter(j.status for j in self.matching)
+            by_status = {s: counts[s] for s in NORMALIZED_STATUSES if counts[s]}
+            prov = Counter(j.provider for j in self.matching)
+            by_provider = {p.name: prov[p.name] for p in self.listing.providers if prov[p.name]}
+            self._tallies = (by_status, by_provider)
+        return self._tallies
 
     def render(self, page: list[Job], caps: Caps) -> Summary:
         total = len(self.matching)
-        counts = Counter(j.status for j in self.matching)
-        by_status = {s: counts[s] for s in NORMALIZED_STATUSES if counts[s]}
-        prov = Counter(j.provider for j in self.matching)
-        by_provider = {p.name: prov[p.name] for p in self.listing.providers if prov[p.name]}
+        by_status, by_provider = self.tallies()
         end = self.offset + len(page)
         more = total - end
         next_cursor = encode_cursor(self.scope, end) if more > 0 else None

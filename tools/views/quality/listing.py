@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...quoting import handle, plain_id
-from ...render import Lines, Summary, drop_none, encode_cursor
+from ...render import Lines, Summary, drop_none, encode_cursor, item_bytes
 from .index import QualityIndex, RespStat
 from .parts import TITLE, Detail, header, stats_block, strongest_text
 
 
 @dataclass(slots=True)
 class WorstList:
-    """``rows`` (the filtered worst-first list) from ``offset``; ``scope`` binds its cursors."""
+    """``rows`` (the filtered worst-first list) from ``offset``; ``scope`` binds its cursors.
+
+    The budget search renders the page several times: the part above the rows is made once per
+    level of detail, and each row once per level of detail (quoting is most of a row's cost).
+    """
 
     index: QualityIndex
     issue_type: str | None
@@ -20,18 +24,55 @@ class WorstList:
     rows: list[RespStat]
     offset: int
     scope: str
+    _heads: dict[Detail, tuple[list[str], dict]] = field(default_factory=dict)
+    _made: dict[Detail, list[tuple[str, dict, tuple[int, int]]]] = field(default_factory=dict)
 
     def render(self, d: Detail, n: int) -> Summary:
+        lines, head = self._head(d)
         out = Lines()
-        data = header(self.index, out, d, "overview", TITLE)
-        stats_block(self.index, out, data)
-        self._filter(out, data)
+        out.lines.extend(lines)
+        data = dict(head)
         shown = self.rows[self.offset : self.offset + n]
         data["listed_total"] = len(self.rows)
         data["offset"] = self.offset
         data["worst"] = self._rows(out, d, shown)
         self._next(out, data, shown)
         return Summary(out.text(), drop_none(data))
+
+    def row_size(self, d: Detail, i: int) -> tuple[int, int]:
+        """What the ``i``-th row of this page adds to (markdown, JSON) at detail ``d``."""
+        return self._row(d, i)[2]
+
+    def _head(self, d: Detail) -> tuple[list[str], dict]:
+        made = self._heads.get(d)
+        if made is None:
+            out = Lines()
+            data = header(self.index, out, d, "overview", TITLE)
+            stats_block(self.index, out, data)
+            self._filter(out, data)
+            made = self._heads[d] = (out.lines, data)
+        return made
+
+    def _row(self, d: Detail, i: int) -> tuple[str, dict, tuple[int, int]]:
+        made = self._made.setdefault(d, [])
+        while len(made) <= i:
+            s = self.rows[self.offset + len(made)]
+            st_text, st = strongest_text(s, self.issue_type, d)
+            flag = " · likely removable" if s.removable else ""
+            line = (
+                f"- {handle(s.respondent_id)} — demerit {s.demerit:g} · issues on {s.issue_answers} "
+                f"answer(s){flag} · {st_text}"
+            )
+            entry = {
+                "respondent_id": plain_id(s.respondent_id),
+                "demerit": s.demerit,
+                "issue_answers": s.issue_answers,
+                "removable": s.removable,
+                "strongest": st,
+            }
+            entry = drop_none(entry)
+            made.append((line, entry, item_bytes(line, entry)))
+        return made[i]
 
     def _filter(self, out: Lines, data: dict) -> None:
         if self.issue_type is None and self.min_demerit is None:
@@ -60,23 +101,9 @@ class WorstList:
             return []
         first, last = self.offset + 1, self.offset + len(shown)
         out.add(f"## Worst respondents {first:,}–{last:,} of {total:,} (highest demerit first)")
-        worst = []
-        for s in shown:
-            st_text, st = strongest_text(s, self.issue_type, d)
-            flag = " · likely removable" if s.removable else ""
-            out.add(
-                f"- {handle(s.respondent_id)} — demerit {s.demerit:g} · issues on {s.issue_answers} "
-                f"answer(s){flag} · {st_text}"
-            )
-            entry = {
-                "respondent_id": plain_id(s.respondent_id),
-                "demerit": s.demerit,
-                "issue_answers": s.issue_answers,
-                "removable": s.removable,
-                "strongest": st,
-            }
-            worst.append(drop_none(entry))
-        return worst
+        made = [self._row(d, i) for i in range(len(shown))]
+        out.lines.extend(line for line, _, _ in made)
+        return [entry for _, entry, _ in made]
 
     def _next(self, out: Lines, data: dict, shown: list[RespStat]) -> None:
         end = self.offset + len(shown)

@@ -19,11 +19,17 @@ ROW_TOKENS_MIN = 16
 budget allows, this only bounds the search."""
 
 
-def _page(render: Callable[[Detail, int], Summary], cap: int, max_tokens: int, want: int) -> Summary | None:
-    """First rung (richest detail) that fits ``want`` rows; else the rung that fits the most rows."""
-    return fit_ladder(LADDER, render, min(1, cap), cap, max_tokens, want=want) or fit_ladder(
-        LADDER[-1:], render, 0, 0, max_tokens, want=0
-    )
+def _page(
+    render: Callable[[Detail, int], Summary],
+    cap: int,
+    max_tokens: int,
+    want: int,
+    row_size: Callable[[Detail, int], tuple[int, int]] | None = None,
+) -> Summary | None:
+    """First rung (richest detail) that fits ``want`` rows; else the rung that fits the most rows.
+    With ``row_size`` (what each row adds) a rung is fitted by cumulative row sizes."""
+    found = fit_ladder(LADDER, render, min(1, cap), cap, max_tokens, want=want, item_size=row_size)
+    return found or fit_ladder(LADDER[-1:], render, 0, 0, max_tokens, want=0)
 
 
 def resolve_issue_type(index: QualityIndex, issue_type: str) -> str:
@@ -80,4 +86,5 @@ def summarise_quality(
     offset = decode_cursor(cursor, scope, len(rows))
     listing = WorstList(index, key, md, rows, offset, scope)
     cap = min(len(rows) - offset, max_tokens // ROW_TOKENS_MIN)
-    return _page(listing.render, cap, max_tokens, min(10, cap)) or emergency_answer(index, max_tokens)
+    found = _page(listing.render, cap, max_tokens, min(10, cap), listing.row_size)
+    return found or emergency_answer(index, max_tokens)
