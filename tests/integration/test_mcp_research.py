@@ -541,3 +541,40 @@ async def test_a_cleaned_comparison_is_built_once_and_drill_downs_reuse_it(
     assert again.structured_content == first.structured_content
     assert sorted(filtered) == sorted([t["w1"], t["w2"]])  # once per wave, never again
     assert h.requests() == requests
+
+
+async def test_a_cursor_of_the_cleaned_list_is_refused_on_the_full_list(h: Harness):
+    """The cleaned and the full response lists of a code are different lists: a cursor of one must
+    not silently page the other (and the cleaned list's pages hold only kept respondents)."""
+    t = tracker(h)
+    clean = {"job_id": t["w2"], "exclude_flagged_in": t["dq"], "exclude": "flagged"}
+    async with h.client() as c:
+        tree = await c.call_tool("get_coding_results", clean | {"question_id": "Q2"})
+        code_id = tree.structured_content["questions"][0]["codes"][0]["code_id"]
+        first = await c.call_tool(
+            "get_coding_results", clean | {"question_id": "Q2", "code_id": code_id, "max_tokens": 900}
+        )
+        cursor = first.structured_content["next_cursor"]
+        refused = await c.call_tool(
+            "get_coding_results",
+            {"job_id": t["w2"], "question_id": "Q2", "code_id": code_id, "cursor": cursor},
+        )
+        following = await c.call_tool(
+            "get_coding_results",
+            clean | {"question_id": "Q2", "code_id": code_id, "max_tokens": 900, "cursor": cursor},
+        )
+        full = await c.call_tool(
+            "get_coding_results",
+            {"job_id": t["w2"], "question_id": "Q2", "code_id": code_id, "max_tokens": 900},
+        )
+        full_refused = await c.call_tool(
+            "get_coding_results",
+            clean
+            | {"question_id": "Q2", "code_id": code_id, "cursor": full.structured_content["next_cursor"]},
+        )
+    assert refused.is_error and "invalid cursor: it belongs to another job, code or filter" in text_of(
+        refused
+    )
+    assert full_refused.is_error and "belongs to another job, code or filter" in text_of(full_refused)
+    assert following.is_error is False
+    assert following.structured_content["offset"] == len(first.structured_content["responses"])

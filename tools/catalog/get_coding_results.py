@@ -62,7 +62,7 @@ async def get_coding_results(
     state(ctx).source.ids.detect(job_id)
     source = state(ctx).source
 
-    def summarise(index, budget: int):
+    def summarise(index, budget: int, subset: str | None = None):
         return summarise_coding(
             index,
             question_id=question_id,
@@ -70,6 +70,7 @@ async def get_coding_results(
             max_tokens=budget,
             examples_per_code=examples_per_code,
             cursor=cursor,
+            subset=subset,
         )
 
     try:
@@ -83,7 +84,10 @@ async def get_coding_results(
                 clean, cleaning = await cleaned(ctx, index, excl)
                 if cleaning.matched == 0:
                     raise no_match_error([index.results.job_id], [sample_ids(index.results)], excl)
-                summary = with_cleaning(lambda b: summarise(clean, b), cleaning, max_tokens, index.results)
+                subset = f"{excl.quality_job_id}|{excl.rule}"
+                summary = with_cleaning(
+                    lambda b: summarise(clean, b, subset), cleaning, max_tokens, index.results
+                )
     except StillReading as still:
         if still.state.job_id != source.ids.canonical(job_id):
             raise  # the data-quality job of exclude_flagged_in: its message says to call again

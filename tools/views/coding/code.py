@@ -163,9 +163,18 @@ class _Code:
 
 
 def code(
-    index: CodingIndex, qs: QuestionStat, stat: NodeStat, max_tokens: int, cursor: str | None
+    index: CodingIndex,
+    qs: QuestionStat,
+    stat: NodeStat,
+    max_tokens: int,
+    cursor: str | None,
+    subset: str | None = None,
 ) -> Summary:
+    """``subset`` names who the list leaves out (the cleaning rule): a cursor of the cleaned list
+    pages another list than the full one, so each is refused on the other."""
     scope = f"coding|{index.results.job_id}|{qs.question_id}|{stat.code_id}"
+    if subset:
+        scope += f"|without|{subset}"
     page = page_list(index, qs, stat)
     total = len(page)
     offset = decode_cursor(cursor, scope, total)

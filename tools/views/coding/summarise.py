@@ -63,14 +63,17 @@ def summarise_coding(
     max_tokens: int = 3000,
     examples_per_code: int = 1,
     cursor: str | None = None,
+    subset: str | None = None,
 ) -> Summary:
-    """Overview (no ids), one question's tree, or one code's subtree and paged responses."""
+    """Overview (no ids), one question's tree, or one code's subtree and paged responses.
+
+    ``subset``: who ``index`` leaves out, when it is a cleaned index (part of the cursor's scope)."""
     max_tokens = max(300, int(max_tokens))
     examples = max(0, min(5, int(examples_per_code)))
     qs = find_question(index, question_id) if question_id not in (None, "") else None
     if code_id not in (None, ""):
         qs, stat = find_code(index, qs, str(code_id))
-        return code(index, qs, stat, max_tokens, cursor)
+        return code(index, qs, stat, max_tokens, cursor, subset)
     if cursor:
         raise InvalidInput(
             "invalid cursor: cursors page the responses of one code; pass it together with the same "
