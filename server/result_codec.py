@@ -12,6 +12,7 @@ import json
 import struct
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from operator import attrgetter
@@ -33,6 +34,7 @@ from survey_jobs_mcp.tools.models import (
     QuestionCoding,
     RespondentQuality,
 )
+from survey_jobs_mcp.tools.respondents import PlainAssignments, Respondents
 
 FORMAT_VERSION = 2
 """Version of the data-quality blob (JSON); coding blobs start with ``CODING_MAGIC`` instead."""
@@ -121,14 +123,32 @@ def _preorder(codes: list[CodeNode]) -> list[CodeNode]:
     return out
 
 
-def _plain_indices(node: CodeNode, pos: dict[str, int], texts: list[str]) -> list[int] | None:
+class _Positions:
+    """Respondent id -> index in the question's response list, built only if a node needs it."""
+
+    def __init__(self, rids: list[str]) -> None:
+        self._rids = rids
+        self._pos: dict[str, int] | None = None
+
+    def __call__(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = dict(zip(self._rids, range(len(self._rids)), strict=True))
+        return self._pos
+
+
+def _plain_indices(
+    node: CodeNode, responses: Mapping[str, str], pos: _Positions, texts: list[str]
+) -> list[int] | None:
     """The node's respondents as response indices if every assignment is plain, else None.
 
-    Only C-level maps (this runs over every assignment of the job): the text check compares
-    against the response list by index and short-cuts on identity, which is the Aftercare case.
+    ``PlainAssignments`` of this question already are those indices. Otherwise only C-level maps
+    (this runs over every assignment of the job): the text check compares against the response
+    list by index and short-cuts on identity.
     """
     assignments = node.assignments
-    idx = list(map(pos.get, assignments))
+    if isinstance(assignments, PlainAssignments) and assignments.respondents is responses:
+        return assignments.positions.tolist()
+    idx = list(map(pos().get, assignments))
     if None in idx:
         return None
     values = assignments.values()
@@ -164,9 +184,9 @@ def encode_coding(results: CodingResults, *, pace: bool = True) -> bytes:
         w.frame([q.question_id, q.question_text, q.uncoded_reported, len(rids), len(q.codes), len(nodes)])
         for i in range(0, len(rids), _CHUNK):
             w.frame([rids[i : i + _CHUNK], texts[i : i + _CHUNK]])
-        pos = dict(zip(rids, range(len(rids)), strict=True))
+        pos = _Positions(rids)
         for node in nodes:
-            idx = _plain_indices(node, pos, texts)
+            idx = _plain_indices(node, q.responses, pos, texts)
             if idx is None:
                 assigned: Any = [[r, a.sentiment, a.confidence, a.text] for r, a in node.assignments.items()]
             else:
@@ -202,16 +222,18 @@ def _decode_question(frames: _Frames) -> QuestionCoding:
         more_rids, more_texts = frames.next()
         rids.extend(more_rids)
         texts.extend(more_texts)
-    responses = dict(zip(rids, texts, strict=True))
-    shared = list(map(Assignment, texts))  # one per respondent, shared by every code it sits in
+    if len(rids) != n_responses or len(texts) != n_responses:
+        raise ValueError("response list does not match its header")
+    responses = Respondents(rids, texts)  # written from a mapping: ids are distinct
     roots: list[CodeNode] = []
     open_nodes: list[tuple[CodeNode, int]] = []  # (node, children still to read)
     for _ in range(n_nodes):
         code_id, label, bucket, n_children, plain, assigned = frames.next()
+        assignments: Mapping[str, Assignment]
         if plain:
-            assignments = dict(
-                zip(map(rids.__getitem__, assigned), map(shared.__getitem__, assigned), strict=True)
-            )
+            if assigned and not (min(assigned) >= 0 and max(assigned) < n_responses):
+                raise ValueError("assignment outside the question's responses")
+            assignments = PlainAssignments(responses, assigned)
         else:
             assignments = {r: Assignment(text=t, sentiment=s, confidence=c) for r, s, c, t in assigned}
         node = CodeNode(code_id=code_id, label=label, bucket=bucket, assignments=assignments)
