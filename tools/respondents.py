@@ -28,8 +28,6 @@ from .models import Assignment
 
 POSITION_TYPE = "I"
 """``array`` type of a position (unsigned 32-bit on every supported platform)."""
-SCANS_BEFORE_LOOKUP = 8
-"""Lookups by id answered by a C-level scan before a lookup table (~70 bytes per respondent) is built."""
 
 
 class Respondents(Mapping[str, str]):
@@ -39,23 +37,18 @@ class Respondents(Mapping[str, str]):
     lists while it reads pages (never changing an entry); after that they are read-only.
     """
 
-    __slots__ = ("_lookup", "_scans", "ids", "texts")
+    __slots__ = ("_lookup", "ids", "texts")
 
     def __init__(self, ids: list[str] | None = None, texts: list[str] | None = None) -> None:
         self.ids: list[str] = [] if ids is None else ids
         self.texts: list[str] = [] if texts is None else texts
         self._lookup: dict[str, int] | None = None
-        self._scans = 0
 
     def position(self, rid: object) -> int | None:
+        """Where ``rid`` is (None if absent). The id -> position table (~70 bytes a respondent) is
+        built on the first lookup: reading, counting and the cache never look up by id."""
         lookup = self._lookup
         if lookup is None or len(lookup) != len(self.ids):
-            if self._scans < SCANS_BEFORE_LOOKUP:
-                self._scans += 1
-                try:
-                    return self.ids.index(rid)  # type: ignore[arg-type]
-                except ValueError:
-                    return None
             lookup = self._lookup = dict(zip(self.ids, range(len(self.ids)), strict=True))
         return lookup.get(rid)  # type: ignore[call-overload]
 
@@ -143,12 +136,12 @@ class PlainAssignments(Mapping[str, Assignment]):
     shape's insertion order), which is the order examples are taken in.
     """
 
-    __slots__ = ("_lookup", "positions", "respondents")
+    __slots__ = ("_mask", "positions", "respondents")
 
     def __init__(self, respondents: Respondents, positions: Iterable[int] = ()) -> None:
         self.respondents = respondents
         self.positions = array(POSITION_TYPE, positions)
-        self._lookup: dict[str, int] | None = None
+        self._mask: bytearray | None = None
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -157,10 +150,17 @@ class PlainAssignments(Mapping[str, Assignment]):
         return map(self.respondents.ids.__getitem__, self.positions)
 
     def _position(self, rid: object) -> int | None:
-        """Built on the first lookup by id (the views iterate; they do not look up)."""
-        if self._lookup is None or len(self._lookup) != len(self.positions):
-            self._lookup = dict(zip(iter(self), self.positions, strict=True))
-        return self._lookup.get(rid)  # type: ignore[call-overload]
+        """The respondent's position if it is placed here. Lookups by id come from drill-downs (a
+        page's rows), so the first one marks this code's positions, a byte per respondent."""
+        p = self.respondents.position(rid)
+        if p is None:
+            return None
+        mask = self._mask
+        if mask is None or len(mask) != len(self.respondents.ids):
+            mask = self._mask = bytearray(len(self.respondents.ids))
+            for q in self.positions:
+                mask[q] = 1
+        return p if mask[p] else None
 
     def __contains__(self, rid: object) -> bool:
         return self._position(rid) is not None

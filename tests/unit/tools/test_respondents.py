@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from survey_jobs_mcp.tools.models import Assignment
 from survey_jobs_mcp.tools.respondents import (
-    SCANS_BEFORE_LOOKUP,
     PlainAssignments,
     Respondents,
     assigned_texts,
@@ -37,14 +36,12 @@ def test_respondents_are_the_mapping_of_their_two_lists() -> None:
         r["nobody"]
 
 
-def test_lookups_by_id_scan_first_and_then_build_a_table() -> None:
+def test_lookups_by_id_build_a_table_once_that_follows_appended_responses() -> None:
     r = table(50)
-    for i in range(SCANS_BEFORE_LOOKUP):
-        assert r.position(f"r{i}") == i
-    assert r._lookup is None
-    assert r.position("r42") == 42 and r.position("r99") is None
+    assert r._lookup is None  # iterating, counting and caching never look up by id
+    assert r.position("r42") == 42 and r.position("r99") is None and r.position(42) is None
     assert r._lookup is not None and len(r._lookup) == 50
-    r.ids.append("late")  # the merger appends while pages arrive: the table follows
+    r.ids.append("late")  # the merger appends while pages arrive
     r.texts.append("late answer")
     assert r["late"] == "late answer" and len(r._lookup) == 51
 
@@ -71,6 +68,8 @@ def test_plain_assignments_are_the_mapping_of_their_positions() -> None:
     assert not is_judged(a) and is_judged(expected) and not is_judged({})
     with pytest.raises(KeyError):
         a["r1"]
+    with pytest.raises(KeyError):
+        a["nobody"]
 
 
 def test_first_occurrences_keep_the_first_place_of_each_position() -> None:
