@@ -33,27 +33,45 @@ POSITION_TYPE = "I"
 class Respondents(Mapping[str, str]):
     """A question's responses: respondent ``ids[i]`` answered ``texts[i]`` (ids are distinct).
 
-    A ``Mapping`` respondent id -> answer in position order. The coding merger appends to both
-    lists while it reads pages (never changing an entry); after that they are read-only.
+    A ``Mapping`` respondent id -> answer in position order. Built from the two lists (the result
+    cache, cleaning), or by the coding merger from its id -> position table, whose keys in order are
+    the ids (the id list is then made on first use: reading and counting never need it). The merger
+    adds to the table and the answers while it reads pages, never changing an entry; after that
+    both are read-only.
     """
 
-    __slots__ = ("_lookup", "ids", "texts")
+    __slots__ = ("_by_lookup", "_ids", "_lookup", "texts")
 
-    def __init__(self, ids: list[str] | None = None, texts: list[str] | None = None) -> None:
-        self.ids: list[str] = [] if ids is None else ids
+    def __init__(
+        self,
+        ids: list[str] | None = None,
+        texts: list[str] | None = None,
+        *,
+        lookup: dict[str, int] | None = None,
+    ) -> None:
         self.texts: list[str] = [] if texts is None else texts
-        self._lookup: dict[str, int] | None = None
+        self._by_lookup = lookup is not None  # the ids are the table's keys (the merger's)
+        self._ids: list[str] | None = None if self._by_lookup else ([] if ids is None else ids)
+        self._lookup = lookup
+
+    @property
+    def ids(self) -> list[str]:
+        """Respondent id by position (cached; do not modify)."""
+        if self._by_lookup and (self._ids is None or len(self._ids) != len(self._lookup)):  # type: ignore[arg-type]
+            self._ids = list(self._lookup)  # type: ignore[arg-type]
+        return self._ids  # type: ignore[return-value]
 
     def position(self, rid: object) -> int | None:
-        """Where ``rid`` is (None if absent). The id -> position table (~70 bytes a respondent) is
-        built on the first lookup: reading, counting and the cache never look up by id."""
+        """Where ``rid`` is (None if absent). Without the merger's table, the id -> position table
+        (~70 bytes a respondent) is built on the first lookup by id (from drill-downs)."""
         lookup = self._lookup
-        if lookup is None or len(lookup) != len(self.ids):
-            lookup = self._lookup = dict(zip(self.ids, range(len(self.ids)), strict=True))
-        return lookup.get(rid)  # type: ignore[call-overload]
+        if not self._by_lookup and (lookup is None or len(lookup) != len(self._ids)):  # type: ignore[arg-type]
+            ids = self.ids
+            lookup = self._lookup = dict(zip(ids, range(len(ids)), strict=True))
+        return lookup.get(rid)  # type: ignore[union-attr, call-overload]
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.texts)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ids)
@@ -77,7 +95,7 @@ class Respondents(Mapping[str, str]):
         return _Items(self)
 
     def __repr__(self) -> str:
-        return f"Respondents({len(self.ids)} responses)"
+        return f"Respondents({len(self.texts)} responses)"
 
     def without(self, drop: Collection[str]) -> Renumbered | None:
         """These responses less the ids in ``drop``, renumbered; None when none of them is dropped."""
@@ -156,8 +174,8 @@ class PlainAssignments(Mapping[str, Assignment]):
         if p is None:
             return None
         mask = self._mask
-        if mask is None or len(mask) != len(self.respondents.ids):
-            mask = self._mask = bytearray(len(self.respondents.ids))
+        if mask is None or len(mask) != len(self.respondents):
+            mask = self._mask = bytearray(len(self.respondents))
             for q in self.positions:
                 mask[q] = 1
         return p if mask[p] else None

@@ -63,12 +63,16 @@ class _QuestionAcc:
     text: str
     roots: list[CodeNode] = field(default_factory=list)
     nodes: dict[str, CodeNode] = field(default_factory=dict)
-    respondents: Respondents = field(default_factory=Respondents)
-    """The question's responses: ids and answers in the order respondents were first listed."""
     positions: dict[str, int] = field(default_factory=dict)
-    """Respondent id -> its position in ``respondents`` (while merging only; the domain keeps none)."""
+    """Respondent id -> its position (the order respondents were first listed); kept by the
+    responses as their id table."""
+    respondents: Respondents = field(init=False)
+    """The question's responses: ``positions`` and the answers in that order."""
     repeats: set[str] = field(default_factory=set)
     """Codes that may list a respondent twice (re-listed known ones): checked once, at the end."""
+
+    def __post_init__(self) -> None:
+        self.respondents = Respondents(lookup=self.positions)
 
     def node(self, code_id: str, label: str, siblings: list[CodeNode]) -> CodeNode:
         node = self.nodes.get(code_id)
@@ -99,11 +103,10 @@ class _QuestionAcc:
             self.repeats.add(node.code_id)
             return
         start = len(positions)
-        ids, texts = self.respondents.ids, self.respondents.texts
+        texts = self.respondents.texts
         if known.count(None) == len(known):
             positions.update(zip(rids, range(start, start + len(rids)), strict=True))
             if len(positions) - start == len(rids):  # no respondent twice in the list: the usual case
-                ids.extend(rids)
                 texts.extend(map(answer_of, entries))
                 placed.extend(range(start, len(positions)))
                 return
@@ -112,7 +115,6 @@ class _QuestionAcc:
             missing = list(dict.fromkeys(filterfalse(positions.__contains__, rids)))
         by_rid = dict(zip(rids, map(answer_of, entries), strict=True))
         positions.update(zip(missing, range(start, start + len(missing)), strict=True))
-        ids.extend(missing)
         texts.extend(map(by_rid.__getitem__, missing))
         placed.extend(map(positions.__getitem__, rids))
         self.repeats.add(node.code_id)

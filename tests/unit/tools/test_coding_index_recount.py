@@ -242,3 +242,16 @@ def test_a_large_plain_question_counts_exactly() -> None:
     assert qs.multi_coded == len((evens | sevens) & thirds)
     assert qs.buckets == {"other": len(thirds)}
     assert set(qs.nodes["11"].members) == {f"R{i:06d}" for i in sevens}
+
+
+def test_respondents_coded_outside_the_response_list_count_without_touching_it() -> None:
+    table = Respondents(["r0", "r1", "r2"], ["a", "b", "c"])
+    plain = CodeNode("1", "Plain", PlainAssignments(table, [2, 0]))
+    judged = CodeNode("2", "Judged", {"r1": Assignment("b"), "x9": Assignment("coded only")})
+    results = CodingResults(
+        "j", "aftercare", "coding", None, None, [QuestionCoding("Q", "?", [plain, judged], table, False)]
+    )
+    qs = build_coding_index(results).questions[0]
+    assert (qs.base, qs.coded, qs.multi_coded) == (4, 4, 0)
+    assert qs.nodes["2"].members == {"r1": None, "x9": None} and qs.nodes["1"].count == 2
+    assert table.ids == ["r0", "r1", "r2"] and len(table) == 3

@@ -46,6 +46,16 @@ def test_lookups_by_id_build_a_table_once_that_follows_appended_responses() -> N
     assert r["late"] == "late answer" and len(r._lookup) == 51
 
 
+def test_responses_built_from_an_id_table_take_their_ids_from_its_keys() -> None:
+    lookup = {"b": 0, "a": 1}
+    r = Respondents(texts=["answer b", "answer a"], lookup=lookup)
+    assert r._ids is None  # made on first use
+    assert list(r) == ["b", "a"] and r == {"b": "answer b", "a": "answer a"} and r.position("a") == 1
+    lookup["c"] = 2  # the merger adds respondents as pages arrive
+    r.texts.append("answer c")
+    assert r.ids == ["b", "a", "c"] and r["c"] == "answer c" and len(r) == 3
+
+
 def test_plain_assignments_are_the_mapping_of_their_positions() -> None:
     r = table()
     a = PlainAssignments(r, [4, 0, 2])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import compress
 
 from ...models import Assignment
-from ...respondents import PlainAssignments
+from ...respondents import PlainAssignments, Respondents
 
 _ONE = ord("1")
 _FLAGS = bytes.maketrans(b"01", b"\x00\x01")
@@ -48,25 +48,39 @@ class RespondentSpace:
     its tree. Plain assignments of the question already are these positions (no lookup at all)."""
 
     responses: Mapping[str, str]
-    ids: list[str]
-    """Respondent id by position."""
     with_sentiment: bool
+    _ids: list[str] | None = None
+    _own: bool = False
+    """Whether ``_ids`` is this space's own list (else the responses' own, never to be changed)."""
     _pos: dict[str, int] | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        """Respondent id by position (made on first use: counting plain assignments never needs it)."""
+        if self._ids is None:
+            shared = isinstance(self.responses, Respondents)
+            self._ids = self.responses.ids if shared else list(self.responses)  # type: ignore[attr-defined]
+            self._own = not shared
+        return self._ids
 
     def positions(self, assignments: Mapping[str, Assignment]) -> Sequence[int]:
         if isinstance(assignments, PlainAssignments) and assignments.respondents is self.responses:
             return assignments.positions
+        ids = self.ids
         pos = self._pos
         if pos is None:
-            pos = self._pos = dict(zip(self.ids, range(len(self.ids)), strict=True))
+            pos = self._pos = dict(zip(ids, range(len(ids)), strict=True))
         out = list(map(pos.get, assignments))
         if None in out:  # respondents coded but not in the response list
+            if not self._own:
+                ids = self._ids = list(ids)
+                self._own = True
             for k, rid in enumerate(assignments):
                 if out[k] is None:
                     p = pos.get(rid)
                     if p is None:
-                        p = pos[rid] = len(self.ids)
-                        self.ids.append(rid)
+                        p = pos[rid] = len(ids)
+                        ids.append(rid)
                     out[k] = p
         return out  # type: ignore[return-value]
 

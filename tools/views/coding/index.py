@@ -250,7 +250,7 @@ def _bucket_counts(found: dict[str, int]) -> dict[str, int]:
 
 
 def _build_question(q: QuestionCoding, with_sentiment: bool, with_confidence: bool = True) -> QuestionStat:
-    space = RespondentSpace(q.responses, list(q.responses), with_sentiment)
+    space = RespondentSpace(q.responses, with_sentiment)
     preorder, roots = _preorder(q, space)
     totals = _Totals()
     judged = with_sentiment or with_confidence
