@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from array import array
 from datetime import UTC, datetime
 
 import msgspec
@@ -227,3 +228,10 @@ def test_a_codebook_round_trips_and_says_what_it_is() -> None:
     assert result_codec.decode_coding(blob) is None and result_codec.decode_quality(blob) is None
     assert result_codec.kind_of(blob) == "codebook"
     assert result_codec.kind_of(b"not a blob") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=200))
+def test_positions_encode_as_the_msgpack_list_of_their_ints(positions: list[int]) -> None:
+    raw = result_codec.msgpack_positions(array("I", positions))
+    assert msgspec.msgpack.decode(msgspec.msgpack.encode(["x", raw])) == ["x", positions]
