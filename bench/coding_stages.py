@@ -142,8 +142,8 @@ def main() -> int:
     print(f"packages: {versions(*PACKAGES)}")
     gc.freeze()
     gc.set_threshold(10_000, 20, 10)  # what server.app.tune_gc_for_bulk_results does
-    with ReplayProcess() as rp:
-        info = rp.start(1)
+    with ReplayProcess(1) as rp:
+        info = rp.info
         pages: list[bytes] = []
         calls.json_loop(info["plain_url"], info["key"], info["jobs"][0], pages)
         print(f"{len(pages)} pages, {sum(map(len, pages)) / 1e6:.1f} MB of JSON")

@@ -61,6 +61,9 @@ how a typed decoder reports a body of the wrong shape (a broken contract is not 
 
 NOT_RETRYABLE_5XX = frozenset({501, 505})
 
+_READ = httpx.ByteStream(b"")
+"""Stands in for the stream of a response whose body has been read (see ``ProviderHttp._send``)."""
+
 
 @dataclass(slots=True)
 class _Failure:
@@ -221,6 +224,9 @@ class ProviderHttp:
             try:
                 with anyio.fail_after(remaining), UPSTREAM_WAITS.waiting(self.info.label):
                     response = await self.client.send(request)
+                # The body is read; httpx's bound stream refers back to the response, a cycle that
+                # only the (tuned-down) cyclic GC frees: ~14 MB of bodies held during a 100k read.
+                response.stream = _READ
             except TimeoutError:
                 raise self._give_up(_Failure("deadline", request_id=sent_id), attempt, start, key) from None
             except httpx.TransportError as exc:

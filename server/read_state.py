@@ -62,6 +62,13 @@ def pack(page: Any) -> bytes:
     return zlib.compress(json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode(), 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A page body already packed (``pack``): ``add_pages`` stores it as it is."""
+
+    blob: bytes
+
+
 def unpack(blob: bytes) -> Any:
     return json.loads(zlib.decompress(blob))
 
@@ -90,7 +97,16 @@ class Page:
 
 def add_pages(store: Store, pages: list[Page]) -> None:
     """Store pages and, per read, where the next page is: one transaction for the whole batch."""
-    packed = [(normalize_job_id(p.job_id), p.kind, p.seq, pack(p.body), p.next_cursor) for p in pages]
+    packed = [
+        (
+            normalize_job_id(p.job_id),
+            p.kind,
+            p.seq,
+            p.body.blob if isinstance(p.body, Packed) else pack(p.body),
+            p.next_cursor,
+        )
+        for p in pages
+    ]
     with store.transaction() as conn:
         conn.executemany(
             "INSERT OR REPLACE INTO result_pages (job_id, kind, seq, body) VALUES (?, ?, ?, ?)",

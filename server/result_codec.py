@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 import time
 import zlib
+from array import array
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from operator import attrgetter
@@ -33,6 +36,7 @@ from survey_jobs_mcp.tools.models import (
     QuestionCoding,
     RespondentQuality,
 )
+from survey_jobs_mcp.tools.respondents import PlainAssignments, Respondents
 
 FORMAT_VERSION = 2
 """Version of the data-quality blob (JSON); coding blobs start with ``CODING_MAGIC`` instead."""
@@ -79,7 +83,7 @@ def _unpack(blob: bytes) -> dict[str, Any] | None:
 
 CODING_MAGIC = b"SJMC3\n"
 _FRAME = struct.Struct("<I")
-_CHUNK = 20_000
+_CHUNK = 5_000
 _SLICE_S = 0.002
 _PAUSE_S = 0.0005
 _NONE = frozenset({None})
@@ -93,22 +97,23 @@ class _Writer:
 
     def __init__(self, pace: bool) -> None:
         self._zlib = zlib.compressobj(1)
-        self._out = [CODING_MAGIC]
+        self._out = bytearray(CODING_MAGIC)
         self._encode = msgspec.msgpack.Encoder().encode
         self._pace = pace
         self._since = time.perf_counter()
 
     def frame(self, value: Any) -> None:
         data = self._encode(value)
-        self._out.append(self._zlib.compress(_FRAME.pack(len(data))))
-        self._out.append(self._zlib.compress(data))
+        self._out += self._zlib.compress(_FRAME.pack(len(data)))
+        self._out += self._zlib.compress(data)
         if self._pace and time.perf_counter() - self._since > _SLICE_S:
             time.sleep(_PAUSE_S)  # let a waiting thread (the event loop) take the GIL
             self._since = time.perf_counter()
 
     def finish(self) -> bytes:
-        self._out.append(self._zlib.flush())
-        return b"".join(self._out)
+        """The blob (a ``bytearray``: joining pieces at the end would hold the blob twice)."""
+        self._out += self._zlib.flush()
+        return self._out  # type: ignore[return-value]
 
 
 def _preorder(codes: list[CodeNode]) -> list[CodeNode]:
@@ -121,13 +126,40 @@ def _preorder(codes: list[CodeNode]) -> list[CodeNode]:
     return out
 
 
-def _plain_indices(node: CodeNode, pos: dict[str, int], texts: list[str]) -> list[int] | None:
+def msgpack_positions(positions: array) -> msgspec.Raw | list[int]:
+    """``positions`` as an encoded msgpack array of uint32 (a 5-byte item each, built with slice
+    copies): the same list of ints to a decoder, without one int object per position (a 60,000-
+    respondent code was ~2.4 MB of transient objects while the cache was written)."""
+    n = len(positions)
+    if positions.itemsize != 4:
+        return positions.tolist()
+    big = array(positions.typecode, positions)
+    if sys.byteorder == "little":
+        big.byteswap()
+    data = big.tobytes()
+    out = bytearray(5 + 5 * n)
+    out[0] = 0xDD  # array 32
+    out[1:5] = n.to_bytes(4, "big")
+    out[5::5] = b"\xce" * n  # uint 32
+    for k in range(4):
+        out[6 + k :: 5] = data[k::4]
+    return msgspec.Raw(out)
+
+
+def _plain_indices(
+    node: CodeNode, responses: Mapping[str, str], pos: dict[str, int], texts: list[str]
+) -> Any:
     """The node's respondents as response indices if every assignment is plain, else None.
 
-    Only C-level maps (this runs over every assignment of the job): the text check compares
-    against the response list by index and short-cuts on identity, which is the Aftercare case.
+    ``PlainAssignments`` of this question already are those indices. Otherwise only C-level maps
+    (this runs over every assignment of the job): the text check compares against the response
+    list by index and short-cuts on identity.
     """
     assignments = node.assignments
+    if isinstance(assignments, PlainAssignments) and assignments.respondents is responses:
+        return msgpack_positions(assignments.positions)
+    if not pos:  # response indices by id, made only for a node that is not positions already
+        pos.update(zip(responses, range(len(texts)), strict=True))
     idx = list(map(pos.get, assignments))
     if None in idx:
         return None
@@ -158,15 +190,17 @@ def encode_coding(results: CodingResults, *, pace: bool = True) -> bytes:
         }
     )
     for q in results.questions:
-        rids = list(q.responses)
-        texts = list(q.responses.values())
+        if isinstance(q.responses, Respondents):  # the lists themselves, not copies
+            rids, texts = q.responses.ids, q.responses.texts
+        else:
+            rids, texts = list(q.responses), list(q.responses.values())
         nodes = _preorder(q.codes)
         w.frame([q.question_id, q.question_text, q.uncoded_reported, len(rids), len(q.codes), len(nodes)])
         for i in range(0, len(rids), _CHUNK):
             w.frame([rids[i : i + _CHUNK], texts[i : i + _CHUNK]])
-        pos = dict(zip(rids, range(len(rids)), strict=True))
+        pos: dict[str, int] = {}
         for node in nodes:
-            idx = _plain_indices(node, pos, texts)
+            idx = _plain_indices(node, q.responses, pos, texts)
             if idx is None:
                 assigned: Any = [[r, a.sentiment, a.confidence, a.text] for r, a in node.assignments.items()]
             else:
@@ -202,16 +236,18 @@ def _decode_question(frames: _Frames) -> QuestionCoding:
         more_rids, more_texts = frames.next()
         rids.extend(more_rids)
         texts.extend(more_texts)
-    responses = dict(zip(rids, texts, strict=True))
-    shared = list(map(Assignment, texts))  # one per respondent, shared by every code it sits in
+    if len(rids) != n_responses or len(texts) != n_responses:
+        raise ValueError("response list does not match its header")
+    responses = Respondents(rids, texts)  # written from a mapping: ids are distinct
     roots: list[CodeNode] = []
     open_nodes: list[tuple[CodeNode, int]] = []  # (node, children still to read)
     for _ in range(n_nodes):
         code_id, label, bucket, n_children, plain, assigned = frames.next()
+        assignments: Mapping[str, Assignment]
         if plain:
-            assignments = dict(
-                zip(map(rids.__getitem__, assigned), map(shared.__getitem__, assigned), strict=True)
-            )
+            if assigned and not (min(assigned) >= 0 and max(assigned) < n_responses):
+                raise ValueError("assignment outside the question's responses")
+            assignments = PlainAssignments(responses, assigned)
         else:
             assignments = {r: Assignment(text=t, sentiment=s, confidence=c) for r, s, c, t in assigned}
         node = CodeNode(code_id=code_id, label=label, bucket=bucket, assignments=assignments)

@@ -37,16 +37,34 @@ CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
 
 _ANOTHER_KIND = object()
 
+MAX_UNPACKED = 8
+"""Decoded pages a read may have queued for the writer thread before it packs them itself."""
+
+
+def _packed(page: read_state.Page) -> read_state.Page:
+    blob = read_state.Packed(read_state.pack(page.body))
+    return read_state.Page(page.job_id, page.kind, page.seq, blob, page.next_cursor)
+
 
 class ResultStore:
-    def __init__(self, store: Store, *, compact_delay_s: float = 2.0, page_flush_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        compact_delay_s: float = 2.0,
+        page_flush_s: float = 1.0,
+        page_batch_bytes: int = 512 * 1024,
+    ) -> None:
         self.store = store
         read_state.create_tables(store)
         self.compact_delay_s = compact_delay_s
         self.page_flush_s = page_flush_s
+        self.page_batch_bytes = page_batch_bytes
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._closed = False
         self._pages: list[read_state.Page] = []
+        self._pages_bytes = 0
+        self._unpacked = 0
         self._pages_lock = threading.Lock()
         self._drain_timer: threading.Timer | None = None
 
@@ -67,22 +85,50 @@ class ResultStore:
         self._submit(read_state.begin, self.store, job_id, kind, meta)
 
     def add_page(self, job_id: str, kind: str, seq: int, page: Any, next_cursor: str | None) -> None:
-        """Queue a page; within ``page_flush_s`` every page queued by then is stored in one transaction.
+        """Queue a page; it is stored within ``page_flush_s``, in one transaction with the pages
+        queued by then (or at once when ``page_batch_bytes`` of packed pages are waiting).
 
-        Batching keeps the store's share of a fast read small (one commit, not one per page), and
-        the short delay lets the answer be built before the pages are serialised.
+        Batching keeps the store's share of a fast read small (a few commits, not one per page).
+        Pages are kept packed (JSON + zlib, ~0.4 ms a page, most of it zlib, which releases the
+        GIL), not decoded: held until the batch was written, the decoded pages of a 100,000-response
+        job were ~40 MB, the largest part of its peak memory. The writer thread packs them as they
+        come; when it falls ``MAX_UNPACKED`` pages behind (it waits for the GIL while the event loop
+        merges), the caller packs the page itself, so no more than that are ever held decoded.
         """
+        item = read_state.Page(job_id, kind, seq, page, next_cursor)
         with self._pages_lock:
-            self._pages.append(read_state.Page(job_id, kind, seq, page, next_cursor))
-            if self._drain_timer is not None:
-                return
-            timer = self._drain_timer = threading.Timer(self.page_flush_s, self._submit, (self._drain_pages,))
-        timer.daemon = True
-        timer.start()
+            behind = self._unpacked >= MAX_UNPACKED
+            if not behind:
+                self._unpacked += 1
+        if behind:
+            item = _packed(item)
+        self._submit(self._queue, item)
+
+    def _queue(self, page: read_state.Page) -> None:
+        """(writer thread) Queue ``page`` packed; store the queue now if it is big enough."""
+        if not isinstance(page.body, read_state.Packed):
+            try:
+                page = _packed(page)
+            finally:
+                with self._pages_lock:
+                    self._unpacked -= 1
+        with self._pages_lock:
+            self._pages.append(page)
+            self._pages_bytes += len(page.body.blob)
+            full = self._pages_bytes >= self.page_batch_bytes
+            timer = None
+            if not full and self._drain_timer is None:
+                timer = threading.Timer(self.page_flush_s, self._submit, (self._drain_pages,))
+                self._drain_timer = timer
+        if full:
+            self._drain_pages()
+        elif timer is not None:
+            timer.daemon = True
+            timer.start()
 
     def _drain_pages(self) -> None:
         with self._pages_lock:
-            pages, self._pages = self._pages, []
+            pages, self._pages, self._pages_bytes = self._pages, [], 0
             if self._drain_timer is not None:
                 self._drain_timer.cancel()
                 self._drain_timer = None

@@ -8,6 +8,7 @@ walk them on every call: construction and attribute access must be cheap.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -120,14 +121,15 @@ BucketKind = Literal["uncoded", "other", "gibberish", "no_answer"]
 class CodeNode:
     """A code (or a net / category) in a question's code tree.
 
-    ``assignments`` holds the responses placed *directly* in this node, keyed by respondent id.
-    A parent counts the distinct respondents of its whole subtree; the summariser computes that,
-    the node does not store derived counts.
+    ``assignments`` holds the responses placed *directly* in this node, keyed by respondent id: a
+    dict, or for plain assignments (all of Aftercare) the leaner ``tools.respondents.PlainAssignments``
+    (positions in the question's respondents). A parent counts the distinct respondents of its
+    whole subtree; the summariser computes that, the node does not store derived counts.
     """
 
     code_id: str
     label: str
-    assignments: dict[str, Assignment] = field(default_factory=dict)
+    assignments: Mapping[str, Assignment] = field(default_factory=dict)
     children: list[CodeNode] = field(default_factory=list)
     bucket: BucketKind | None = None
     """Set for "Other", "Uncoded", "Gibberish", "No answer" style codes so they are shown, not hidden."""
@@ -138,8 +140,10 @@ class QuestionCoding:
     question_id: str
     question_text: str
     codes: list[CodeNode]
-    responses: dict[str, str]
-    """Every response to the question that the provider reported: respondent id -> answer text."""
+    responses: Mapping[str, str]
+    """Every response to the question that the provider reported: respondent id -> answer text. A
+    dict, or ``tools.respondents.Respondents`` (the same as two lists, which plain assignments
+    point into by position)."""
     uncoded_reported: bool
     """True when the provider lists responses that received no code (SurveyCoder does: a result with
     an empty ``codes`` list). Aftercare only returns responses inside the tree, so uncoded responses

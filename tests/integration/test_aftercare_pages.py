@@ -18,7 +18,8 @@ from survey_jobs_mcp.server.providers.aftercare.wire import (
     decode_coding_page,
 )
 from survey_jobs_mcp.server.sandbox import Sandbox, SandboxServer
-from survey_jobs_mcp.tools.models import CodeNode, CodingResults
+from survey_jobs_mcp.tools.models import Assignment, CodeNode, CodingResults
+from survey_jobs_mcp.tools.respondents import PlainAssignments
 from tests.sandbox_support import walk_codes
 
 
@@ -95,11 +96,14 @@ def test_merged_pages_equal_the_unpaged_tree(sandbox: Sandbox, pages: tuple[str,
             for e in c["responses"]
         }
         assert q.responses == answers
-        # one Assignment per respondent, shared by a parent code and its sub-code
-        shared = {}
+        # each code keeps positions in one numbering of the question's respondents, no objects
+        ids = list(q.responses)
         for node in _walk(q.codes):
+            assert isinstance(node.assignments, PlainAssignments)
+            assert node.assignments.respondents is q.responses
+            assert [ids[p] for p in node.assignments.positions] == list(node.assignments)
             for rid, a in node.assignments.items():
-                assert shared.setdefault(rid, a) is a and a.text == answers[rid]
+                assert a == Assignment(answers[rid])
 
 
 def _walk(codes: list[CodeNode]):

@@ -15,16 +15,17 @@ share moved most.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 from pydantic import WithJsonSchema
 
 from ..errors import InvalidInput
-from ..models import CodeNode, CodingResults, QuestionCoding
+from ..models import Assignment, CodeNode, CodingResults, QuestionCoding
 from ..quoting import clean_label, handle, plain, plain_id
 from ..render import Summary
+from ..respondents import PlainAssignments, Respondents
 from ..tokens import MIN_TOKENS, structured_tokens, text_tokens
 from .coding import CodingIndex
 from .lean import OutModel, inline
@@ -75,22 +76,57 @@ def _respondents(q: QuestionCoding) -> set[str]:
     stack = list(q.codes)
     while stack:
         node = stack.pop()
-        people.update(node.assignments)
+        if not _plain_in(node, q):  # plain assignments are positions in the responses: counted
+            people.update(node.assignments)
         stack.extend(node.children)
     return people
 
 
-def _filtered_tree(roots: list[CodeNode], drop: frozenset[str]) -> list[CodeNode]:
-    """A copy of the tree with ``drop`` removed from every node (iterative: trees can be deep)."""
+def _plain_in(node: CodeNode, q: QuestionCoding) -> bool:
+    a = node.assignments
+    return isinstance(a, PlainAssignments) and a.respondents is q.responses
+
+
+def _filtered_tree(
+    roots: list[CodeNode], keep: Callable[[CodeNode], Mapping[str, Assignment]]
+) -> list[CodeNode]:
+    """A copy of the tree with each node's assignments ``keep(node)`` (iterative: trees can be deep)."""
     out: list[CodeNode] = []
     stack: list[tuple[CodeNode, list[CodeNode]]] = [(n, out) for n in reversed(roots)]
     while stack:
         node, siblings = stack.pop()
-        kept = {rid: a for rid, a in node.assignments.items() if rid not in drop}
-        copy = CodeNode(node.code_id, node.label, kept, [], node.bucket)
+        copy = CodeNode(node.code_id, node.label, keep(node), [], node.bucket)
         siblings.append(copy)
         stack.extend((c, copy.children) for c in reversed(node.children))
     return out
+
+
+def _filtered_question(q: QuestionCoding, drop: frozenset[str]) -> QuestionCoding:
+    """``q`` without ``drop``: by positions when it is all plain (the same object when nobody in it
+    is dropped), else assignment by assignment."""
+    if isinstance(q.responses, Respondents) and _all_plain(q):
+        renumbered = q.responses.without(drop)
+        if renumbered is None:
+            return q
+        codes = _filtered_tree(q.codes, lambda node: renumbered.assignments(node.assignments))  # type: ignore[arg-type]
+        return QuestionCoding(
+            q.question_id, q.question_text, codes, renumbered.respondents, q.uncoded_reported
+        )
+    codes = _filtered_tree(
+        q.codes, lambda node: {rid: a for rid, a in node.assignments.items() if rid not in drop}
+    )
+    responses = {rid: t for rid, t in q.responses.items() if rid not in drop}
+    return QuestionCoding(q.question_id, q.question_text, codes, responses, q.uncoded_reported)
+
+
+def _all_plain(q: QuestionCoding) -> bool:
+    stack = list(q.codes)
+    while stack:
+        node = stack.pop()
+        if not _plain_in(node, q):
+            return False
+        stack.extend(node.children)
+    return True
 
 
 def filter_results(results: CodingResults, exclusion: Exclusion) -> Filtered:
@@ -100,16 +136,7 @@ def filter_results(results: CodingResults, exclusion: Exclusion) -> Filtered:
         everyone |= _respondents(q)
     matched = everyone & exclusion.scored
     drop = frozenset(everyone & exclusion.excluded)
-    questions = [
-        QuestionCoding(
-            q.question_id,
-            q.question_text,
-            _filtered_tree(q.codes, drop),
-            {rid: t for rid, t in q.responses.items() if rid not in drop},
-            q.uncoded_reported,
-        )
-        for q in results.questions
-    ]
+    questions = [_filtered_question(q, drop) for q in results.questions]
     return Filtered(replace(results, questions=questions), len(everyone), len(matched), len(drop))
 
 

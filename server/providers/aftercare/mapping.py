@@ -19,7 +19,6 @@ from typing import Any
 from survey_jobs_mcp.tools.buckets import classify_bucket
 from survey_jobs_mcp.tools.models import (
     AnswerEvaluation,
-    Assignment,
     CodeNode,
     CodingResults,
     IssueCheck,
@@ -28,6 +27,7 @@ from survey_jobs_mcp.tools.models import (
     QuestionCoding,
     RespondentQuality,
 )
+from survey_jobs_mcp.tools.respondents import PlainAssignments, Respondents, first_occurrences
 
 from .wire import QuestionCodeData, RespondentEvaluation, ResponseCode, WireCode, WireQuestion
 
@@ -63,15 +63,26 @@ class _QuestionAcc:
     text: str
     roots: list[CodeNode] = field(default_factory=list)
     nodes: dict[str, CodeNode] = field(default_factory=dict)
-    responses: dict[str, str] = field(default_factory=dict)
-    assignments: dict[str, Assignment] = field(default_factory=dict)
-    """One ``Assignment`` per respondent, shared by every code it sits in (Aftercare has no
-    per-code sentiment or confidence), so a 100k-response job allocates 100k of them, not 180k."""
+    positions: dict[str, int] = field(default_factory=dict)
+    """Respondent id -> its position (the order respondents were first listed); kept by the
+    responses as their id table."""
+    respondents: Respondents = field(init=False)
+    """The question's responses: ``positions`` and the answers in that order."""
+    repeats: set[str] = field(default_factory=set)
+    """Codes that may list a respondent twice (re-listed known ones): checked once, at the end."""
+
+    def __post_init__(self) -> None:
+        self.respondents = Respondents(lookup=self.positions)
 
     def node(self, code_id: str, label: str, siblings: list[CodeNode]) -> CodeNode:
         node = self.nodes.get(code_id)
         if node is None:
-            node = CodeNode(code_id=code_id, label=label, bucket=classify_bucket(label))
+            node = CodeNode(
+                code_id=code_id,
+                label=label,
+                assignments=PlainAssignments(self.respondents),
+                bucket=classify_bucket(label),
+            )
             self.nodes[code_id] = node
             siblings.append(node)
         return node
@@ -79,28 +90,41 @@ class _QuestionAcc:
     def place(self, node: CodeNode, rids: list[str], entries: list[Any], answer_of: Any) -> None:
         """Put ``entries`` (whose ids are ``rids``) in ``node``; a respondent's first answer wins.
 
-        Only C-level maps and dict updates: this runs for every response of every page (~180,000
-        placements for a 100,000-response job). A list is usually all new respondents (their
-        first code) or all known ones (the same answers listed again at a parent code).
+        Only C-level maps and list/array/dict updates: this runs for every response of every page
+        (~180,000 placements for a 100,000-response job). A list is usually all new respondents
+        (their first code) or all known ones (the same answers listed again at a parent code).
+        Within one list a repeated respondent keeps the list's last answer, as a dict update would.
         """
-        shared = self.assignments
-        known = list(map(shared.get, rids))
+        placed = node.assignments.positions  # type: ignore[attr-defined]
+        positions = self.positions
+        known = list(map(positions.get, rids))
         if None not in known:
-            node.assignments.update(zip(rids, known, strict=True))
+            placed.extend(known)
+            self.repeats.add(node.code_id)
             return
+        start = len(positions)
+        texts = self.respondents.texts
         if known.count(None) == len(known):
-            texts = list(map(answer_of, entries))
-            fresh = list(map(Assignment, texts))
-            self.responses.update(zip(rids, texts, strict=True))
-            shared.update(zip(rids, fresh, strict=True))
-            node.assignments.update(zip(rids, fresh, strict=True))
-            return
-        missing = list(filterfalse(shared.__contains__, rids))
+            positions.update(zip(rids, range(start, start + len(rids)), strict=True))
+            if len(positions) - start == len(rids):  # no respondent twice in the list: the usual case
+                texts.extend(map(answer_of, entries))
+                placed.extend(range(start, len(positions)))
+                return
+            missing = list(dict.fromkeys(rids))
+        else:
+            missing = list(dict.fromkeys(filterfalse(positions.__contains__, rids)))
         by_rid = dict(zip(rids, map(answer_of, entries), strict=True))
-        texts = list(map(by_rid.__getitem__, missing))
-        self.responses.update(zip(missing, texts, strict=True))
-        shared.update(zip(missing, map(Assignment, texts), strict=True))
-        node.assignments.update(zip(rids, map(shared.__getitem__, rids), strict=True))
+        positions.update(zip(missing, range(start, start + len(missing)), strict=True))
+        texts.extend(map(by_rid.__getitem__, missing))
+        placed.extend(map(positions.__getitem__, rids))
+        self.repeats.add(node.code_id)
+
+    def finish(self) -> None:
+        """Each code lists a respondent once, where it was first placed (idempotent)."""
+        for code_id in self.repeats:
+            assigned = self.nodes[code_id].assignments
+            assigned.positions = first_occurrences(assigned.positions)  # type: ignore[attr-defined]
+        self.repeats.clear()
 
 
 class CodingMerger:
@@ -149,15 +173,17 @@ class CodingMerger:
 
     def response_count(self) -> int:
         """Distinct (question, respondent) answers merged so far (progress: "responses read")."""
-        return sum(len(acc.responses) for acc in self._questions.values())
+        return sum(len(acc.respondents) for acc in self._questions.values())
 
     def questions(self) -> list[QuestionCoding]:
+        for acc in self._questions.values():
+            acc.finish()
         return [
             QuestionCoding(
                 question_id=qid,
                 question_text=acc.text,
                 codes=acc.roots,
-                responses=acc.responses,
+                responses=acc.respondents,
                 uncoded_reported=False,
             )
             for qid, acc in self._questions.items()

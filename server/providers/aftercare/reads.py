@@ -69,6 +69,8 @@ class CodingRead(_AftercareRead):
         return await self._client.coding_results_page(self.job_id, cursor)
 
     def absorb(self, page: Any) -> int:
+        if page is self.first:
+            self.first = None  # merged: the read need not hold the parsed page (~0.5 MB) any longer
         before = self._merger.response_count()
         if isinstance(page, WireCodingResults):
             completed_at = page.completedAt

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 import zlib
+from array import array
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +15,7 @@ from hypothesis import strategies as st
 from survey_jobs_mcp.server import result_codec
 from survey_jobs_mcp.server.result_codec import CODING_MAGIC, decode_coding, encode_coding
 from survey_jobs_mcp.tools.models import Assignment, CodeNode, CodingResults, JobError, QuestionCoding
+from survey_jobs_mcp.tools.respondents import PlainAssignments
 
 TEXT = st.text(max_size=30)
 IDS = st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=12, unique=True)
@@ -156,13 +160,33 @@ def test_coding_results_round_trip_exactly(make, pace: bool) -> None:
     assert decode_coding(blob) == results
 
 
-def test_plain_assignments_stay_shared_per_respondent_after_decoding() -> None:
+def test_plain_assignments_decode_as_positions_in_their_question() -> None:
     decoded = decode_coding(encode_coding(_aftercare_like()))
     assert decoded is not None
-    root = decoded.questions[0].codes[0]
+    q = decoded.questions[0]
+    root = q.codes[0]
     sub = root.children[0]
-    assert root.assignments["R00042"] is sub.assignments["R00042"]
+    assert isinstance(root.assignments, PlainAssignments) and isinstance(sub.assignments, PlainAssignments)
+    assert root.assignments.respondents is sub.assignments.respondents
+    assert root.assignments.respondents is q.responses
+    assert list(root.assignments.positions) == [*range(300), *range(900, 1000)]
     assert len(root.assignments) == 400 and len(sub.assignments) == 700
+    assert root.assignments["R00042"] == sub.assignments["R00042"] == Assignment(q.responses["R00042"])
+    assert "R00800" not in sub.assignments and "R00800" not in root.assignments
+
+
+def test_plain_positions_outside_the_responses_are_a_miss() -> None:
+    results = _aftercare_like(10)
+    blob = bytearray(encode_coding(results, pace=False))
+    frames = result_codec._Frames(zlib.decompress(bytes(blob[len(CODING_MAGIC) :])))
+    values = []
+    while not frames.done:
+        values.append(frames.next())
+    assert values[3][:2] == ["1", "Price"] and values[3][4] is True  # plain: positions
+    values[3][5] = [0, 10]  # position 10 of a 10-response question
+    encoder = msgspec.msgpack.Encoder()
+    raw = b"".join(struct.pack("<I", len(b)) + b for b in map(encoder.encode, values))
+    assert decode_coding(CODING_MAGIC + zlib.compress(raw)) is None
 
 
 def test_a_large_job_compresses() -> None:
@@ -204,3 +228,10 @@ def test_a_codebook_round_trips_and_says_what_it_is() -> None:
     assert result_codec.decode_coding(blob) is None and result_codec.decode_quality(blob) is None
     assert result_codec.kind_of(blob) == "codebook"
     assert result_codec.kind_of(b"not a blob") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=200))
+def test_positions_encode_as_the_msgpack_list_of_their_ints(positions: list[int]) -> None:
+    raw = result_codec.msgpack_positions(array("I", positions))
+    assert msgspec.msgpack.decode(msgspec.msgpack.encode(["x", raw])) == ["x", positions]

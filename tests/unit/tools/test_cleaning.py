@@ -20,8 +20,10 @@ from survey_jobs_mcp.tools.models import (
     QuestionCoding,
     RespondentQuality,
 )
+from survey_jobs_mcp.tools.respondents import Respondents
 from survey_jobs_mcp.tools.tokens import structured_tokens, text_tokens
 from survey_jobs_mcp.tools.views.cleaning import (
+    Exclusion,
     describe_cleaning,
     exclusion_from,
     filter_results,
@@ -32,6 +34,7 @@ from survey_jobs_mcp.tools.views.cleaning import (
 from survey_jobs_mcp.tools.views.coding import build_coding_index, summarise_coding
 from survey_jobs_mcp.tools.views.quality import build_quality_index
 from tests.hostile import HOSTILE
+from tests.unit.tools.test_coding_index_recount import figures, plain_jobs
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 DQ = "323e4567-e89b-12d3-a456-426614174000"
@@ -228,3 +231,22 @@ def test_rule_must_be_known() -> None:
 
     with pytest.raises(InvalidInput, match="exclude must be likely_removable or flagged"):
         exclusion_from(DQ, build_quality_index(quality()), "everyone")  # type: ignore[arg-type]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plain_jobs(), st.sets(st.sampled_from([f"r{i}" for i in range(40)])))
+def test_plain_results_filter_by_positions_exactly_as_dicts_do(jobs, drop: set[str]) -> None:
+    as_dicts, as_positions = jobs
+    excl = Exclusion(DQ, "flagged", frozenset(drop), frozenset(drop))
+    by_dicts, by_positions = filter_results(as_dicts, excl), filter_results(as_positions, excl)
+    assert (by_positions.respondents, by_positions.matched, by_positions.excluded) == (
+        by_dicts.respondents,
+        by_dicts.matched,
+        by_dicts.excluded,
+    )
+    assert figures(build_coding_index(by_positions.results)) == figures(build_coding_index(by_dicts.results))
+    for before, after in zip(as_positions.questions, by_positions.results.questions, strict=True):
+        assert isinstance(after.responses, Respondents)
+        assert list(after.responses.items()) == [(r, t) for r, t in before.responses.items() if r not in drop]
+        if not drop & set(before.responses):
+            assert after is before  # nobody dropped: shared, not copied
