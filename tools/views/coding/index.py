@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ...models import CodeNode, CodingResults, QuestionCoding
-from ...respondents import is_judged
+from ...respondents import PlainAssignments, Respondents, is_judged
 from . import bitsets
 from .bitsets import RespondentSpace
 from .responses import ResponsePage
@@ -339,7 +339,14 @@ def page_list(index: CodingIndex, qs: QuestionStat, stat: NodeStat) -> ResponseP
             order.extend(order[i].children)
             i += 1
         assignments = [s.node.assignments for s in order]
-        cached = ResponsePage(sorted(stat.members), assignments, qs.question.responses)
+        responses = qs.question.responses
+        if isinstance(responses, Respondents) and all(
+            isinstance(a, PlainAssignments) and a.respondents is responses for a in assignments
+        ):
+            # Every placement's text is the respondent's answer: a row's text is found by position,
+            # with no search through the subtree's codes (and no per-code lookup table).
+            assignments = []
+        cached = ResponsePage(sorted(stat.members), assignments, responses)
         index._pages[id(stat)] = cached
     return cached
 
