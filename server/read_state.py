@@ -57,6 +57,8 @@ class SavedRead:
 def pack(page: Any) -> bytes:
     """A page as compressed JSON; a decoded page (msgspec struct) is encoded by msgspec, in C, as the
     same JSON object its provider sent (so a stored page reads back as the plain dict)."""
+    if isinstance(page, bytes):  # the provider's JSON bytes, stored as sent
+        return zlib.compress(page, 1)
     if isinstance(page, msgspec.Struct):
         return zlib.compress(msgspec.json.encode(page), 1)
     return zlib.compress(json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode(), 1)

@@ -345,8 +345,10 @@ class ReaderPool:
         # Optional on a read: ``inline`` absorbs on the event loop (cheap typed pages; a thread hop per
         # page costs more than it overlaps on one GIL); ``gate`` (an ``OldestFirst``) gives concurrent
         # callers' reads their absorb turns oldest first. Prefetch readers take no ticket: a caller's
-        # read must not queue behind them.
+        # read must not queue behind them. ``stored(page)`` is what to store for a page (the bytes
+        # the provider sent, when the read kept them).
         inline: bool = getattr(read, "inline", False)
+        stored: Callable[[Any], Any] = getattr(read, "stored", lambda page: page)
         gate = getattr(read, "gate", None) if reader.foreground else None
         try:
             async with (
@@ -363,7 +365,7 @@ class ReaderPool:
                             else:
                                 reader.items += await anyio.to_thread.run_sync(read.absorb, page)
                         seq += 1
-                        self._results.add_page(reader.job_id, reader.kind, seq, page, nxt)
+                        self._results.add_page(reader.job_id, reader.kind, seq, stored(page), nxt)
                         reader.pages = seq
                         reader.notify()
         except BaseExceptionGroup as group:

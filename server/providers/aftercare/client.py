@@ -65,15 +65,16 @@ class AftercareClient:
         body = reply.body
         return body.get("results") if isinstance(body, dict) else None
 
-    async def coding_results_page(self, job_id: str, cursor: str) -> WireCodingResults:
-        """The ``results`` of the coding page at ``cursor``, decoded and checked from the bytes.
+    async def coding_results_page(self, job_id: str, cursor: str) -> tuple[WireCodingResults, bytes]:
+        """The ``results`` of the coding page at ``cursor``, decoded and checked from the bytes, and
+        the bytes (the whole reply body, which is what the reader stores: no re-encoding).
 
         ``decode_coding_page`` builds msgspec structs in one C pass (about a quarter of ``json.loads``
         plus pydantic's cost on a 100k job). A broken contract is the provider's contract error with
         ``where`` relative to ``results``, the same place the dict path (first and stored pages) names.
         """
         try:
-            reply = await self._get(f"/api/v1/coding/{job_id}", cursor, decode_coding_page)
+            reply = await self._get(f"/api/v1/coding/{job_id}", cursor, _decoded_with_bytes)
         except WireShapeError as exc:
             where = exc.where.removeprefix("results.") if exc.where != "results" else "body"
             raise schema_error(LABEL, "coding results page", where, exc.message, None) from None
@@ -82,7 +83,12 @@ class AftercareClient:
                 "Aftercare stopped recognising the job while paging its results; try again.",
                 provider="aftercare",
             )
-        return reply.body.results
+        page, raw = reply.body
+        return page.results, raw
+
+
+def _decoded_with_bytes(raw: bytes) -> tuple[Any, bytes]:
+    return decode_coding_page(raw), raw
 
 
 def next_cursor(results: Any) -> str | None:

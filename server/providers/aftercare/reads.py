@@ -64,14 +64,25 @@ class CodingRead(_AftercareRead):
         self.gate = gate
         self._merger = mapping.CodingMerger()
         self._completed_at: datetime | None = None
+        self._bodies: dict[int, bytes] = {}
 
     async def fetch(self, cursor: str) -> WireCodingResults:
-        return await self._client.coding_results_page(self.job_id, cursor)
+        page, body = await self._client.coding_results_page(self.job_id, cursor)
+        self._bodies[id(page)] = body
+        return page
+
+    def stored(self, page: Any) -> Any:
+        """What to store for ``page``: the reply body as the provider sent it (the JSON bytes), so
+        storing costs a zlib pass and no encoding; the first page (a dict) as it is."""
+        body = self._bodies.pop(id(page), None)
+        return page if body is None else body
 
     def absorb(self, page: Any) -> int:
         if page is self.first:
             self.first = None  # merged: the read need not hold the parsed page (~0.5 MB) any longer
         before = self._merger.response_count()
+        if isinstance(page, dict) and "questionCodes" not in page and isinstance(page.get("results"), dict):
+            page = page["results"]  # a stored reply body (``stored``)
         if isinstance(page, WireCodingResults):
             completed_at = page.completedAt
             self._merger.add_decoded(page.questionCodes)

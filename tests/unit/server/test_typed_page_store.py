@@ -49,9 +49,11 @@ RESULTS = {
 }
 
 
+BODY = json.dumps({"batchJobId": "j1", "surveyIdentifier": "s1", "status": "completed", "results": RESULTS})
+
+
 def decoded() -> WireCodingResults:
-    body = {"batchJobId": "j1", "surveyIdentifier": "s1", "status": "completed", "results": RESULTS}
-    return decode_coding_page(json.dumps(body).encode()).results
+    return decode_coding_page(BODY.encode()).results
 
 
 def test_a_decoded_page_is_stored_as_the_json_the_provider_sent() -> None:
@@ -76,3 +78,19 @@ def test_the_cursor_of_a_decoded_page_and_of_a_stored_page_is_the_same() -> None
     page = decoded()
     assert next_cursor(page) == "c2"
     assert next_cursor(read_state.unpack(read_state.pack(page))) == "c2"
+
+
+def test_a_fetched_page_is_stored_as_the_bytes_the_provider_sent_and_replays_the_same() -> None:
+    """The live path keeps each page's reply body and stores it as is (no re-encoding); a resume
+    replays that body through the dict path to the same results."""
+    live = CodingRead(None, "j1", {}, None)  # type: ignore[arg-type]
+    page = decoded()
+    live._bodies[id(page)] = BODY.encode()  # what ``fetch`` records
+    stored = live.stored(page)
+    assert stored == BODY.encode()
+    assert live.stored(page) is page  # recorded once: the body is not held after it was handed over
+    assert read_state.unpack(read_state.pack(stored)) == json.loads(BODY)
+    assert live.absorb(page) == 2
+    replayed = CodingRead(None, "j1", {}, None)  # type: ignore[arg-type]
+    assert replayed.absorb(read_state.unpack(read_state.pack(stored))) == 2
+    assert live.result() == replayed.result()
