@@ -14,8 +14,10 @@ Everything below runs in this process unless it says otherwise. Parts, all in on
 (d) **warm drill-down**: ``--warm-rounds`` fresh servers; on each, a cold call and *at once*
     ``--warm-calls`` drill-downs (question, code, next page). Target: <= 5 ms, for the median and
     for the first drill-down after the cold call;
-(e) **peak memory**: the cold path in a fresh process that reports its own ``VmHWM`` after imports
-    and after the call (``/proc/self/status``). Target: growth <= 2x the raw JSON size. Once more
+(e) **peak memory**: the cold path in a fresh process that reports its own ``VmHWM``
+    (``/proc/self/status``) after imports, once the server is up and has answered a one-page call,
+    and after the 100k call. Target: what the read adds (peak - server up) <= 2x the raw JSON size;
+    the growth since imports (server and client start-up included) is printed beside it. Once more
     staying until the compacted result is written to the store's cache (encode included);
 (f) **5 concurrent cold reads** of different 100k jobs on one server: time to the first answer
     against a lone cold read measured just before. Target: <= 1.5x;
@@ -294,17 +296,19 @@ def report(run: Run, replay: dict[str, Any]) -> bool:
             f"each round {fmt(first, nd=1)} ms (verdict on the worst); cold before it {fmt(w['cold'])} s",
         )
     for name, v in run.mem.items():
+        # The verdict is on what the 100k read adds to a server that is up and has answered a call
+        # (its own memory); the growth since imports also holds the server's and client's start-up.
         grow = v["peak"] - v["after_imports"]
-        job = v["peak"] - v["ready"]  # what the 100k read adds to a running server
         product = name != "json loop"
+        job = v["peak"] - v["ready"] if product else grow
         row(
-            f"(e) VmHWM growth, {name}",
-            f"{grow:.0f} MB",
+            f"(e) VmHWM added by the read, {name}",
+            f"{job:.0f} MB",
             f"<= {TARGET_MEM_FACTOR * raw_mb:.0f} MB" if product else "",
-            grow <= TARGET_MEM_FACTOR * raw_mb if product else None,
-            f"own VmHWM {v['after_imports']:.0f} MB after imports"
-            + (f", {v['ready']:.0f} MB with the server up (+{job:.0f} MB for the read)" if product else "")
-            + f" -> {v['peak']:.0f} MB (fresh process); {grow / raw_mb:.1f}x the raw JSON",
+            job <= TARGET_MEM_FACTOR * raw_mb if product else None,
+            f"{job / raw_mb:.1f}x the raw JSON; own VmHWM {v['after_imports']:.0f} MB after imports"
+            + (f", {v['ready']:.0f} MB with the server up" if product else "")
+            + f" -> {v['peak']:.0f} MB (fresh process): {grow:.0f} MB since imports ({grow / raw_mb:.1f}x)",
         )
     c = run.conc
     if c["answers"]:
