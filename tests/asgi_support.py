@@ -6,11 +6,23 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+
+
+def wait_until(check: Callable[[], bool], what: str, *, tries: int = 1500, pause: float = 0.01) -> None:
+    """Poll ``check`` up to ``tries`` times, ``pause`` apart; fail naming ``what`` when it never holds.
+
+    A bound against hanging (by a count, never a clock reading), not a speed assertion: what the
+    tests wait for (a server thread, a subprocess, background pages) normally comes at once."""
+    for _ in range(tries):
+        if check():
+            return
+        time.sleep(pause)
+    raise AssertionError(f"gave up waiting for {what}")
 
 
 @contextmanager
@@ -27,10 +39,8 @@ def serve_asgi(app: Any, *, lifespan: str = "off", host: str = "127.0.0.1") -> I
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "test server did not start"
-        time.sleep(0.01)
+    wait_until(lambda: server.started or not thread.is_alive(), "the test server to start")
+    assert server.started, "the test server's thread ended before it started serving"
     try:
         yield f"http://{host}:{sock.getsockname()[1]}"
     finally:

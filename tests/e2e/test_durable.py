@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from mcp import Client, StdioServerParameters
 
 from survey_jobs_mcp.server.sandbox import Fault, Sandbox, SandboxServer
 from survey_jobs_mcp.server.sandbox.faults import ROUTES
+from tests.asgi_support import wait_until
 from tests.e2e.test_stdio import SCRIPT, _env, _first
 from tests.protocol_support import INITIALIZE, INITIALIZED
 
@@ -120,10 +120,7 @@ def test_stdin_eof_mid_read_exits_and_the_next_start_resumes(
     job = _first(sandbox, provider="aftercare", kind="coding", status="completed")
     sandbox.faults.add("aftercare.coding.get", Fault.latency(0.2))
     proc = _spawn(env, {"name": "get_coding_results", "arguments": {"job_id": job}})
-    deadline = time.monotonic() + 60  # a bound against hanging, not a speed assertion
-    while sandbox.faults.calls("aftercare.coding.get") < 4:  # a few pages are read
-        assert time.monotonic() < deadline, "the server read no pages"
-        time.sleep(0.01)
+    wait_until(lambda: sandbox.faults.calls("aftercare.coding.get") >= 4, "the server to read a few pages")
     stderr = _close(proc)  # the host goes away mid-read
     assert proc.returncode == 0, stderr[-2000:]  # it stopped on its own, the reader with it
     read = sandbox.faults.calls("aftercare.coding.get")

@@ -36,6 +36,7 @@ from mcp.client.subscriptions import ResourceUpdated
 from mcp.types import PromptReference, ResourceTemplateReference, ResourceUpdatedNotification
 
 from survey_jobs_mcp.server.sandbox import Sandbox
+from tests.asgi_support import wait_until
 from tests.protocol_support import LEGACY, MODERN, check_advertised_capabilities_answer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
@@ -116,10 +117,13 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         )
     try:
         sandbox_url = _sandbox_url(log)
-        deadline = time.monotonic() + WAIT_S
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.05)
+        wait_until(
+            lambda: proc.poll() is not None or socket.socket().connect_ex(("127.0.0.1", port)) == 0,
+            f"the server on port {port}",
+            tries=int(WAIT_S / 0.05),
+            pause=0.05,
+        )
+        assert proc.poll() is None, log.read_text()[-2000:]
         yield f"http://127.0.0.1:{port}/mcp", sandbox_url
     finally:
         proc.terminate()

@@ -12,8 +12,6 @@ import gc
 import json
 import logging
 import socket
-import threading
-import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
@@ -24,7 +22,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,6 +39,7 @@ from survey_jobs_mcp.server.http import (
 from survey_jobs_mcp.server.http_destination import is_loopback_host
 from survey_jobs_mcp.server.settings import Settings
 from survey_jobs_mcp.tools.errors import CredentialsError, InvalidInput, UpstreamError
+from tests.asgi_support import serve_asgi
 
 pytestmark = pytest.mark.anyio
 
@@ -62,7 +60,6 @@ class Call:
     path: str
     headers: dict[str, str]
     body: bytes
-    at: float
 
 
 @dataclass
@@ -80,9 +77,7 @@ class Upstream:
 
     async def handle(self, request: Request) -> Response:
         path = request.url.path
-        self.calls.append(
-            Call(request.method, path, dict(request.headers), await request.body(), time.monotonic())
-        )
+        self.calls.append(Call(request.method, path, dict(request.headers), await request.body()))
         n = len(self.calls_to(path))
         script = self.scripts.get(path) or [status(404, {"code": "NOT_FOUND", "message": "no script"})]
         return await script[min(n, len(script)) - 1](request, n)
@@ -144,26 +139,9 @@ def _server() -> Iterator[Upstream]:
         return await upstream.handle(request)
 
     app = Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    upstream.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        app, log_level="critical", lifespan="off", access_log=False, timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "test upstream did not start"
-        time.sleep(0.01)
-    try:
+    with serve_asgi(app) as base_url:
+        upstream.base_url = base_url
         yield upstream
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture
@@ -241,14 +219,20 @@ async def test_503_twice_then_ok(upstream: Upstream) -> None:
 
 
 async def test_retry_after_is_honoured(upstream: Upstream) -> None:
+    delays: list[float] = []
+
+    async def recorded_sleep(seconds: float) -> None:
+        delays.append(seconds)
+
     upstream.script(
         "/v2/jobs/b", status(429, {"error": {"code": "RATE_LIMITED"}}, {"Retry-After": "1"}), ok()
     )
-    async with open_http(upstream) as http:
+    # rng 0: any backoff of our own would be 0 s, so a 1 s wait can only be the provider's Retry-After.
+    async with open_http(upstream, sleep=recorded_sleep, rng=lambda: 0.0) as http:
         reply = await http.get("/v2/jobs/b")
     assert reply.status == 200 and reply.meta is not None and reply.meta.attempts == 2
-    first, second = upstream.calls_to("/v2/jobs/b")
-    assert second.at - first.at >= 1.0  # waited at least what Retry-After asked (a lower bound only)
+    assert len(upstream.calls_to("/v2/jobs/b")) == 2
+    assert delays == [1.0]  # waited exactly what Retry-After asked, once, before the second request
 
 
 async def test_retry_after_beyond_cap_gives_up_at_once(upstream: Upstream) -> None:
