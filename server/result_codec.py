@@ -14,11 +14,11 @@ import sys
 import time
 import zlib
 from array import array
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -37,6 +37,8 @@ from survey_jobs_mcp.tools.models import (
     RespondentQuality,
 )
 from survey_jobs_mcp.tools.respondents import PlainAssignments, Respondents
+
+T = TypeVar("T")
 
 FORMAT_VERSION = 2
 """Version of the data-quality blob (JSON); coding blobs start with ``CODING_MAGIC`` instead."""
@@ -324,11 +326,17 @@ def encode_quality(report: QualityReport) -> bytes:
 
 def decode_quality(blob: bytes) -> QualityReport | None:
     """Return the cached report, or None when the blob is unreadable, incomplete or of another version."""
+    return _decode_document(blob, "quality", _decode_quality)
+
+
+def _decode_document(blob: bytes, kind: str, build: Callable[[dict[str, Any]], T]) -> T | None:
+    """``build`` of a JSON document blob of ``kind``; None when it is unreadable, of another kind or
+    version, or incomplete (a miss, so the caller reads the results again)."""
     p = _unpack(blob)
-    if p is None or p.get("type") != "quality":
+    if p is None or p.get("type") != kind:
         return None
     try:
-        return _decode_quality(p)
+        return build(p)
     except _BROKEN:
         return None
 
@@ -379,36 +387,23 @@ def encode_codebook(codebook: Codebook) -> bytes:
 
 def decode_codebook(blob: bytes) -> Codebook | None:
     """The cached codebook, or None when the blob is unreadable or of another version."""
-    p = _unpack(blob)
-    if p is None or p.get("type") != "codebook":
-        return None
-    try:
-        categories = [
-            CodebookCategory(
-                category_id=c["category_id"],
-                label=c["label"],
-                codes=[CodebookCode(**code) for code in c["codes"]],
-            )
-            for c in p["categories"]
-        ]
-        return Codebook(
-            job_id=p["job_id"],
-            provider=p["provider"],
-            kind=p["kind"],
-            completed_at=_parse_dt(p["completed_at"]),
-            question_text=p["question_text"],
-            categories=categories,
+    return _decode_document(blob, "codebook", _decode_codebook)
+
+
+def _decode_codebook(p: dict[str, Any]) -> Codebook:
+    categories = [
+        CodebookCategory(
+            category_id=c["category_id"],
+            label=c["label"],
+            codes=[CodebookCode(**code) for code in c["codes"]],
         )
-    except _BROKEN:
-        return None
-
-
-def kind_of(blob: bytes) -> str | None:
-    """Which result a readable blob holds (``coding``, ``quality``, ``codebook``), else None.
-
-    For the miss path only: a codebook job is first looked up as coding results, and that miss must
-    not delete the codebook stored under the same job id."""
-    if blob.startswith(CODING_MAGIC):
-        return "coding"
-    payload = _unpack(blob)
-    return payload.get("type") if payload is not None else None
+        for c in p["categories"]
+    ]
+    return Codebook(
+        job_id=p["job_id"],
+        provider=p["provider"],
+        kind=p["kind"],
+        completed_at=_parse_dt(p["completed_at"]),
+        question_text=p["question_text"],
+        categories=categories,
+    )

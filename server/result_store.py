@@ -35,8 +35,6 @@ CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
 }
 
 
-_ANOTHER_KIND = object()
-
 MAX_UNPACKED = 8
 """Decoded pages a read may have queued for the writer thread before it packs them itself."""
 
@@ -179,28 +177,20 @@ class ResultStore:
     # ---------------------------------------------------------------- reads
     async def cached(self, job_id: str, kind: str) -> Any | None:
         """Finished results from the cache (None if absent, unreadable or of an old format; an
-        unreadable row is deleted, so the read replaces it)."""
-        decode = CODECS[kind][1]
-        found_kind: list[str | None] = []
+        unreadable row is deleted, so the read replaces it).
 
-        def decode_own(blob: bytes) -> Any:
-            value = decode(blob)
-            if value is None:
-                found_kind.append(result_codec.kind_of(blob))
-                if found_kind[0] not in (None, kind):
-                    return _ANOTHER_KIND  # a miss, and the row stays
-            return value
-
-        value = await self.store.acache_get_decoded(job_id, decode_own)
-        if value is not _ANOTHER_KIND:
-            return value
-        if found_kind == ["codebook"]:
-            # What the provider would say, without asking it (it may have forgotten the job).
-            raise CodebookOnly(
-                f"Job {job_id} is a codebook_generation job: it produces a codebook only, with no coded "
-                f'responses. Read the codebook with get_coding_results(job_id="{job_id}").'
-            )
-        return None
+        A row stored as another kind is a miss and stays: a codebook job is first looked up as
+        coding results, and its codebook must survive that. Its answer is then the provider's
+        "codebook only", given without asking it (it may have forgotten the job)."""
+        stored_kind = await self.store.acache_kind(job_id)
+        if stored_kind is not None and stored_kind != kind:
+            if (stored_kind, kind) == ("codebook", "coding"):
+                raise CodebookOnly(
+                    f"Job {job_id} is a codebook_generation job: it produces a codebook only, with no "
+                    f'coded responses. Read the codebook with get_coding_results(job_id="{job_id}").'
+                )
+            return None
+        return await self.store.acache_get_decoded(job_id, CODECS[kind][1])
 
     async def saved(self, job_id: str, kind: str) -> read_state.SavedRead | None:
         await self.flush()  # a read that just failed may still have pages in the queue

@@ -91,6 +91,11 @@ class ResultCache(StoreConnection):
             self.cache_delete(job_id)
         return value
 
+    def cache_kind(self, job_id: str) -> str | None:
+        """The kind the job's cached row was stored under (None: no row, or a row without one)."""
+        rows = self._read("SELECT kind FROM result_cache WHERE job_id = ?", (normalize_job_id(job_id),))
+        return rows[0][0] if rows else None
+
     def cache_delete(self, job_id: str) -> None:
         with self._write() as conn:
             gone = conn.execute("DELETE FROM result_cache WHERE job_id = ?", (normalize_job_id(job_id),))
@@ -108,6 +113,9 @@ class ResultCache(StoreConnection):
 
     async def acache_get(self, job_id: str) -> bytes | None:
         return await self._run(self.cache_get, job_id)
+
+    async def acache_kind(self, job_id: str) -> str | None:
+        return await self._run(self.cache_kind, job_id)
 
     async def acache_get_decoded(self, job_id: str, decode: Callable[[bytes], T | None]) -> T | None:
         return await self._run(self.cache_get_decoded, job_id, decode)
