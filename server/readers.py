@@ -355,10 +355,10 @@ class ReaderPool:
                 gate.reading() if gate else nullcontext(None) as ticket,
                 anyio.create_task_group() as tg,
             ):
+                reader.gate, reader.ticket = gate, ticket
                 tg.start_soon(produce)
                 async with receive:
                     async for page, nxt in receive:
-                        reader.gate, reader.ticket = gate, ticket
                         async with gate.turn(ticket) if gate else nullcontext():
                             if inline:
                                 reader.items += read.absorb(page)
